@@ -1,0 +1,29 @@
+# vadkit: every documented command runs with .venv/bin/python.
+PYTHON := .venv/bin/python
+DEMO_DIR := work_dirs/demo
+DEMO_CONFIG := configs/toy/toy_autoencoder_segments.py
+
+.PHONY: install install-core demo test test-slow test-all clean
+
+install:  ## create .venv and install vadkit with everything (idempotent)
+	bash tools/misc/install.sh
+
+install-core:  ## the same without the OpenMMLab backends
+	bash tools/misc/install.sh --core
+
+demo: install  ## train and test the embedded default end to end
+	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
+	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR) --work-dir $(DEMO_DIR) \
+		--out-scores $(DEMO_DIR)/scores.npz
+
+test: install  ## the default test suite (what CI runs)
+	$(PYTHON) -m pytest -m "not slow"
+
+test-slow: install  ## the slow checks only
+	$(PYTHON) -m pytest -m slow
+
+test-all: install
+	$(PYTHON) -m pytest
+
+clean:
+	rm -rf work_dirs .pytest_cache
