@@ -1,0 +1,4 @@
+"""Hooks and loops of vadkit's training and testing on the mmengine Runner."""
+from .hooks import CheckpointFitHook
+
+__all__ = ['CheckpointFitHook']

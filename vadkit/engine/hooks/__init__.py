@@ -1,0 +1,3 @@
+from .checkpoint_fit_hook import CheckpointFitHook
+
+__all__ = ['CheckpointFitHook']
