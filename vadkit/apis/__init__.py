@@ -1,0 +1,1 @@
+"""High-level inference APIs (``init_model``, ``score_video``) and inferencers."""

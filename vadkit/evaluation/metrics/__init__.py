@@ -1,0 +1,3 @@
+from .vad_metric import VADMetric
+
+__all__ = ['VADMetric']

@@ -1,0 +1,3 @@
+from .toy_autoencoder import ToyAutoEncoder
+
+__all__ = ['ToyAutoEncoder']

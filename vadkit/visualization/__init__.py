@@ -1,0 +1,1 @@
+"""Visualizers and plots: score curves with ground truth, t-SNE, confusion matrices."""
