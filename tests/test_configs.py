@@ -1,0 +1,37 @@
+"""Every config in configs/ parses and builds its model and datasets (weights off)."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from tests.conftest import REPO_ROOT
+from vadkit.registry import DATASETS, METRICS, MODELS
+from vadkit.utils import register_all_modules
+
+CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+                 if '_base_' not in p)
+
+
+def test_there_are_configs():
+    assert any(p.endswith('toy_autoencoder_segments.py') for p in CONFIGS)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_config_builds(path):
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'vadkit'
+    name = osp.splitext(osp.basename(path))[0]
+    assert name == name.lower() and '-' not in name
+    with DefaultScope.overwrite_default_scope('vadkit'):
+        model_cfg = cfg.model.copy()
+        model_cfg.pop('init_cfg', None)
+        model = MODELS.build(model_cfg)
+        assert sum(p.numel() for p in model.parameters()) > 0
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            if cfg.get(key):
+                assert len(DATASETS.build(cfg[key].dataset)) > 0, key
+        if cfg.get('test_evaluator'):
+            METRICS.build(cfg.test_evaluator)

@@ -1,0 +1,53 @@
+"""The README's commands and the install script, as documented."""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+IN_REPO_VENV = osp.realpath(sys.prefix) == osp.realpath(osp.join(REPO_ROOT, '.venv'))
+
+
+def _bash(*args, timeout=120):
+    return subprocess.run(['bash', *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_ci_runs_the_readme_test_command():
+    with open(osp.join(REPO_ROOT, 'README.md')) as f:
+        readme = f.read()
+    commands = re.findall(r'^(make \w+)\s+#', readme, flags=re.M)
+    assert commands == ['make demo', 'make test']
+    with open(osp.join(REPO_ROOT, '.ci', 'run')) as f:
+        ci = [line for line in f.read().splitlines() if line and not line.startswith('#')]
+    assert ci[-1] == 'make test'
+
+
+def test_install_script_arguments():
+    assert 'Create the virtualenv .venv/' in _bash('tools/misc/install.sh', '--help').stdout
+    bad = _bash('tools/misc/install.sh', '--fast')
+    assert bad.returncode == 2 and "unknown argument '--fast'" in bad.stderr
+
+
+@pytest.mark.skipif(not IN_REPO_VENV, reason='runs only inside the repository .venv')
+def test_install_is_idempotent():
+    result = _bash('tools/misc/install.sh')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith('up to date (' + osp.join(REPO_ROOT, '.venv') + ')')
+
+
+@pytest.mark.skipif(not IN_REPO_VENV, reason='runs only inside the repository .venv')
+def test_make_demo(tmp_path):
+    """The README's first command: train and test the embedded default."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run(['make', 'demo', f'DEMO_DIR={tmp_path}'], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    assert metrics['micro_auc'] > 0.85
+    assert (tmp_path / 'scores.npz').is_file()
