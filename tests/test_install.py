@@ -51,3 +51,34 @@ def test_make_demo(tmp_path):
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
     assert metrics['micro_auc'] > 0.85
     assert (tmp_path / 'scores.npz').is_file()
+
+
+@pytest.mark.slow
+def test_core_install_from_nothing(tmp_path):
+    """A new virtualenv from nothing with the core install, then the toy job in it
+    (about 3 minutes: torch comes from the local wheel, the rest from the registry)."""
+    venv = tmp_path / 'venv'
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'VIRTUAL_ENV')}
+    env.update(VADKIT_VENV=str(venv), PYTHON=sys._base_executable)
+    proc = subprocess.run(['bash', 'tools/misc/install.sh', '--core'], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f'done: {venv}' in proc.stdout
+    python = str(venv / 'bin' / 'python')
+    versions = subprocess.run(
+        [python, '-c', 'import torch, numpy, cv2, mmengine, vadkit_plugin_example;'
+         'print(torch.__version__, numpy.__version__, cv2.__version__, mmengine.__version__)'],
+        capture_output=True, text=True, env=env)
+    assert versions.stdout.split() == ['2.13.0+cpu', '1.26.4', '4.10.0', '0.10.7'], versions
+    again = subprocess.run(['bash', 'tools/misc/install.sh', '--core'], cwd=REPO_ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert 'up to date' in again.stdout
+    work_dir = tmp_path / 'work'
+    for args in (['tools/train.py', 'configs/toy/toy_autoencoder_segments.py',
+                  '--work-dir', str(work_dir)],
+                 ['tools/test.py', 'configs/toy/toy_autoencoder_segments.py', str(work_dir),
+                  '--work-dir', str(work_dir)]):
+        run = subprocess.run([python, *args], cwd=REPO_ROOT, env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads((work_dir / 'metrics.json').read_text())['micro_auc'] > 0.85

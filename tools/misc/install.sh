@@ -31,7 +31,8 @@ say() { printf '[vadkit install] %s\n' "$*"; }
 
 # A stamp named after the hash of everything that decides what gets installed: when it is
 # present the venv is already complete and the script ends at once.
-stamp_inputs=("$ROOT/setup.py" "$ROOT/tools/misc/install.sh" "$ROOT"/requirements/*.txt)
+stamp_inputs=("$ROOT/setup.py" "$ROOT/pyproject.toml" "$ROOT/tools/misc/install.sh"
+              "$ROOT"/requirements/*.txt)
 while IFS= read -r f; do stamp_inputs+=("$f"); done < <(
   find "$ROOT/vadkit_plugins" -maxdepth 2 \( -name pyproject.toml -o -name setup.py \) | sort)
 stamp="$(cat "${stamp_inputs[@]}" | sha256sum | cut -c1-16)-openmmlab${WITH_OPENMMLAB}"
