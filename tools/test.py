@@ -10,18 +10,14 @@ scorer steps that produced the frame scores to ``scorer_pipeline.json``.
 """
 import argparse
 import math
-import os
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
-from mmengine.runner import Runner
 
 from vadkit.evaluation import VADMetric
-from vadkit.registry import RUNNERS
-from vadkit.utils import (CheckpointError, ConfigError, default_work_dir, register_all_modules,
-                          setup_cpu_distributed)
-from vadkit.utils.cli import load_config, run_tool
+from vadkit.utils import CheckpointError, ConfigError
+from vadkit.utils.cli import (add_runner_args, build_runner, load_config, parse_runner_args,
+                              prepare_runner_cfg, run_tool)
 from vadkit.utils.io import dump_json, save_npz
 
 
@@ -31,16 +27,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file, or a work dir to take its latest')
     parser.add_argument('--work-dir', help='where metrics.json and the logs are written')
     parser.add_argument('--out-scores', help='save per-video frame scores to this .npz file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, xxx=yyy style')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser, argv)
 
 
 def resolve_checkpoint(path: str) -> str:
@@ -71,26 +59,18 @@ def flat_floats(metrics: dict) -> dict:
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    cfg = prepare_runner_cfg(cfg, args, strict_checkpoint=True)
     cfg.load_from = resolve_checkpoint(args.checkpoint)
     cfg.resume = False
-    custom_hooks = [h for h in (cfg.get('custom_hooks', []) or [])
-                    if h.get('type') != 'CheckpointFitHook']
-    cfg.custom_hooks = custom_hooks + [dict(type='CheckpointFitHook', strict=True)]
-
-    register_all_modules()
-    setup_cpu_distributed(cfg)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     if not is_main_process():
         return
 
     work_dir = cfg.work_dir
     vad_metrics = [m for m in runner.test_evaluator.metrics if isinstance(m, VADMetric)]
+    if args.out_scores and not vad_metrics:
+        raise ConfigError('--out-scores needs a VADMetric in test_evaluator')
     values = flat_floats(metrics)
     dump_json(values, osp.join(work_dir, 'metrics.json'))
     if vad_metrics:
@@ -100,8 +80,6 @@ def main(argv=None):
             save_npz(vad_metrics[0].frame_scores, args.out_scores)
             print(f'frame scores of {len(vad_metrics[0].frame_scores)} videos written to '
                   f'{args.out_scores}')
-    elif args.out_scores:
-        raise ConfigError('--out-scores needs a VADMetric in test_evaluator')
     if not values:
         print('the test set has no labels: no metrics; metrics.json is {}')
     else:

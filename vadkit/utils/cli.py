@@ -1,12 +1,70 @@
-"""Shared plumbing of the command-line tools: config loading and one-line user errors."""
+"""Shared plumbing of the command-line tools: arguments, config loading, Runner building
+and one-line user errors."""
+import argparse
 import functools
+import os
 import os.path as osp
 import sys
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
-from mmengine.config import Config, DictAction  # noqa: F401 - DictAction for the tools
+from mmengine.config import Config, DictAction
 
 from .errors import ConfigError, VadkitUserError
+from .setup_env import default_work_dir, register_all_modules, setup_cpu_distributed
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every Runner tool shares, with OpenMMLab's names."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, xxx=yyy style, e.g. '
+        'train_cfg.max_epochs=5 model.latent_channels=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser,
+                      argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` for launchers that pass ``--local-rank``."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def prepare_runner_cfg(cfg: Config, args: argparse.Namespace,
+                       strict_checkpoint: Optional[bool]) -> Config:
+    """Apply ``--launcher`` and ``--work-dir`` (default ``work_dirs/<config name>``) and
+    add :class:`~vadkit.engine.CheckpointFitHook`.
+
+    Args:
+        strict_checkpoint: True forces a strict fit check (testing); None keeps a
+            ``CheckpointFitHook`` the config already has, or adds a lenient one.
+    """
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(args.config)
+    hooks = list(cfg.get('custom_hooks', []) or [])
+    has_fit_hook = any(h.get('type') == 'CheckpointFitHook' for h in hooks)
+    if strict_checkpoint:
+        hooks = [h for h in hooks if h.get('type') != 'CheckpointFitHook']
+        hooks.append(dict(type='CheckpointFitHook', strict=True))
+    elif not has_fit_hook:
+        hooks.append(dict(type='CheckpointFitHook', strict=False))
+    cfg.custom_hooks = hooks
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """Register modules and plugins, set up CPU distribution, build the Runner."""
+    from mmengine.runner import Runner
+
+    from vadkit.registry import RUNNERS
+    register_all_modules()
+    setup_cpu_distributed(cfg)
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
