@@ -3,6 +3,7 @@ import pytest
 
 from vadkit.datasets import PackVADInputs, ToySegmentDataset
 from vadkit.structures import VADDataSample
+from vadkit.utils import register_all_modules
 from vadkit.utils.errors import DataError
 
 
@@ -48,6 +49,7 @@ def test_anomalous_segments_leave_the_normal_subspace():
 
 
 def test_pack_inputs():
+    register_all_modules()  # as the tools do: 'PackVADInputs' is found in scope vadkit
     ds = ToySegmentDataset(split='test', num_videos=2, pipeline=[dict(type='PackVADInputs')])
     packed = ds[0]
     assert packed['inputs'].shape == (32, )

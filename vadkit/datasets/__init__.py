@@ -1,5 +1,15 @@
 """Feature-level datasets, annotation loaders, splits and generators."""
+from . import annotations
+from .annotations import (IntervalAnnotation, count_frames, intervals_to_mask,
+                          load_frame_masks, load_mixture_split, load_shanghaitech_weak_split,
+                          load_ucf_crime_annotations, load_video_list,
+                          load_xd_violence_annotations)
 from .toy_segments import ToySegmentDataset
 from .transforms import PackVADInputs
 
-__all__ = ['PackVADInputs', 'ToySegmentDataset']
+__all__ = [
+    'IntervalAnnotation', 'PackVADInputs', 'ToySegmentDataset', 'annotations', 'count_frames',
+    'intervals_to_mask', 'load_frame_masks', 'load_mixture_split',
+    'load_shanghaitech_weak_split', 'load_ucf_crime_annotations', 'load_video_list',
+    'load_xd_violence_annotations'
+]
