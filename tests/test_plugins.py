@@ -142,7 +142,7 @@ def test_example_plugin_works_from_a_config(tool, toy_run, tmp_path):
     median = tool(['tools/test.py', str(config), toy_run, '--work-dir', str(median_dir),
                    '--out-scores', str(median_dir / 'scores.npz')])
     assert median.returncode == 0, median
-    steps = json.loads((median_dir / 'scorer_pipeline.json').read_text())
+    steps = json.loads((median_dir / 'evaluation.json').read_text())['scorers']
     assert [s['type'] for s in steps] == ['ExpandToFrames', 'MedianSmooth']
     assert steps[1]["kernel_size"] == 41
     raw, smoothed = np.load(plain_dir / 'scores.npz'), np.load(median_dir / 'scores.npz')

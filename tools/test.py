@@ -1,20 +1,28 @@
 """Test (score and evaluate) a trained vadkit model.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-scores FILE.npz]
-                         [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+                         [--out-raw-scores FILE.npz] [--cfg-options k=v ...]
+                         [--launcher none|pytorch|slurm|mpi]
 
 CHECKPOINT is a checkpoint file or a work dir (its ``last_checkpoint`` is used). The
 final metrics are printed and written to ``<work_dir>/metrics.json`` (a flat object of
-floats, fractions not percentages), per-video values to ``metrics_per_video.json`` and the
-scorer steps that produced the frame scores to ``scorer_pipeline.json``.
+floats, fractions not percentages), per-video values to ``metrics_per_video.json``,
+per-group values (``group_by``) to ``metrics_per_group.json`` and how every number was
+computed (scorer steps, metric definitions, length cuts) to ``evaluation.json``.
+
+``--out-scores`` saves the frame scores after the scorer pipeline: one array per test
+video, keyed by its ground-truth name, one finite score per frame (higher is more
+anomalous), the file ``tools/analysis/eval_scores.py`` reads. ``--out-raw-scores`` saves
+them before post-processing (right after the expander; keys ``<stream>/<video>`` when
+several streams are scored).
 """
 import argparse
-import math
 import os.path as osp
 
 from mmengine.dist import is_main_process
 
 from vadkit.evaluation import VADMetric
+from vadkit.evaluation.report import flat_floats, format_groups, format_metrics, write_results
 from vadkit.utils import CheckpointError, ConfigError
 from vadkit.utils.cli import (add_runner_args, build_runner, load_config, parse_runner_args,
                               prepare_runner_cfg, run_tool)
@@ -27,6 +35,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file, or a work dir to take its latest')
     parser.add_argument('--work-dir', help='where metrics.json and the logs are written')
     parser.add_argument('--out-scores', help='save per-video frame scores to this .npz file')
+    parser.add_argument('--out-raw-scores',
+                        help='save per-video frame scores before post-processing (.npz)')
     add_runner_args(parser)
     return parse_runner_args(parser, argv)
 
@@ -44,17 +54,6 @@ def resolve_checkpoint(path: str) -> str:
     return path
 
 
-def flat_floats(metrics: dict) -> dict:
-    """The numeric metrics as plain floats, under their bare names (``vad/ap`` -> ``ap``)."""
-    out = {}
-    for key, value in metrics.items():
-        try:
-            out[key.split('/', 1)[-1]] = float(value)
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
 @run_tool
 def main(argv=None):
     args = parse_args(argv)
@@ -69,23 +68,25 @@ def main(argv=None):
 
     work_dir = cfg.work_dir
     vad_metrics = [m for m in runner.test_evaluator.metrics if isinstance(m, VADMetric)]
-    if args.out_scores and not vad_metrics:
-        raise ConfigError('--out-scores needs a VADMetric in test_evaluator')
+    if (args.out_scores or args.out_raw_scores) and not vad_metrics:
+        raise ConfigError('--out-scores / --out-raw-scores need a VADMetric in test_evaluator')
     values = flat_floats(metrics)
-    dump_json(values, osp.join(work_dir, 'metrics.json'))
     if vad_metrics:
-        dump_json(vad_metrics[0].per_video, osp.join(work_dir, 'metrics_per_video.json'))
-        dump_json(vad_metrics[0].scorer_steps, osp.join(work_dir, 'scorer_pipeline.json'))
-        if args.out_scores:
-            save_npz(vad_metrics[0].frame_scores, args.out_scores)
-            print(f'frame scores of {len(vad_metrics[0].frame_scores)} videos written to '
-                  f'{args.out_scores}')
+        metric = vad_metrics[0]
+        write_results(metric, values, work_dir)
+        for path, scores, what in ((args.out_scores, metric.frame_scores, 'frame scores'),
+                                   (args.out_raw_scores, metric.raw_scores, 'raw scores')):
+            if path:
+                save_npz(scores, path)
+                print(f'{what} of {len(scores)} videos written to {path}')
+    else:
+        dump_json(values, osp.join(work_dir, 'metrics.json'))
     if not values:
         print('the test set has no labels: no metrics; metrics.json is {}')
     else:
-        width = max(len(k) for k in values)
-        print('\n'.join(f'{k:<{width}}  {v:.4f}' if math.isfinite(v) else f'{k:<{width}}  nan'
-                        for k, v in sorted(values.items())))
+        print(format_metrics(values))
+        if vad_metrics and vad_metrics[0].per_group:
+            print(format_groups(vad_metrics[0].per_group))
     print(f'metrics written to {osp.join(work_dir, "metrics.json")}')
 
 

@@ -6,6 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from scipy.ndimage import gaussian_filter1d
 from sklearn.metrics import roc_auc_score
 
 from tests.conftest import REPO_ROOT, TOY_CONFIG
@@ -16,9 +17,13 @@ HELPERS_ENV = {'PYTHONPATH': REPO_ROOT}  # only for the test-only hooks of tests
 
 
 def test_train_then_test_writes_metrics(tool, toy_run, tmp_path):
-    scores_path = tmp_path / 'scores.npz'
-    result = tool(['tools/test.py', TOY_CONFIG, toy_run, '--work-dir', str(tmp_path),
-                   '--out-scores', str(scores_path)])
+    scores_path, raw_path = tmp_path / 'scores.npz', tmp_path / 'raw.npz'
+    config = tmp_path / 'toy_smooth.py'
+    config.write_text(f'_base_ = [{TOY_CONFIG!r}]\n'
+                      'test_evaluator = dict(scorers=[dict(type="ExpandToFrames"), '
+                      'dict(type="GaussianSmooth", sigma=2.0)])\n')
+    result = tool(['tools/test.py', str(config), toy_run, '--work-dir', str(tmp_path),
+                   '--out-scores', str(scores_path), '--out-raw-scores', str(raw_path)])
     assert result.returncode == 0, result
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
     assert set(metrics) == {'micro_auc', 'macro_auc', 'ap', 'ap_trapz', 'eer'}
@@ -38,6 +43,18 @@ def test_train_then_test_writes_metrics(tool, toy_run, tmp_path):
     assert per_video['test_000']['num_frames'] == len(gt['test_000'])
     assert metrics['macro_auc'] == pytest.approx(
         np.mean([v['auc'] for v in per_video.values()]), abs=1e-12)
+
+    # raw scores are those before the smoothing; evaluation.json traces both steps
+    raw = np.load(raw_path)
+    assert sorted(raw.files) == sorted(gt)
+    for k in gt:
+        assert len(raw[k]) == len(gt[k]) and np.isfinite(scores[k]).all()
+        np.testing.assert_allclose(scores[k], gaussian_filter1d(raw[k], 2.0), atol=1e-12)
+    record = json.loads((tmp_path / 'evaluation.json').read_text())
+    assert [s['type'] for s in record['scorers']] == ['ExpandToFrames', 'GaussianSmooth']
+    assert record['scorers'][1]['sigma'] == 2.0
+    assert record['evaluated_frames'] == record['ground_truth_frames'] == len(y)
+    assert 'padded with one normal frame scored 0' in record['metrics']['macro_auc']
 
 
 def test_checkpoint_dir_resolves_last_checkpoint(tool, toy_run, tmp_path):

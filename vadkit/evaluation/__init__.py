@@ -1,7 +1,12 @@
-"""Frame-level metrics of video anomaly detection: pure functions and Runner wrappers."""
-from .functional import (average_precision, equal_error_rate, false_alarm_rate, macro_auc,
-                         micro_auc, pr_auc_trapz)
+"""Metrics of video anomaly detection: pure functions and Runner wrappers."""
+from .functional import (ALL_METRICS, METRIC_DEFINITIONS, align_lengths, average_precision,
+                         equal_error_rate, evaluate_frames, false_alarm_rate, grouped_auc,
+                         macro_auc, metrics_by_group, micro_auc, pr_auc_trapz,
+                         region_track_detection)
 from .metrics import VADMetric
 
-__all__ = ['VADMetric', 'average_precision', 'equal_error_rate', 'false_alarm_rate',
-           'macro_auc', 'micro_auc', 'pr_auc_trapz']
+__all__ = [
+    'ALL_METRICS', 'METRIC_DEFINITIONS', 'VADMetric', 'align_lengths', 'average_precision',
+    'equal_error_rate', 'evaluate_frames', 'false_alarm_rate', 'grouped_auc', 'macro_auc',
+    'metrics_by_group', 'micro_auc', 'pr_auc_trapz', 'region_track_detection'
+]

@@ -1,5 +1,6 @@
 """Writing result files so that an interruption never leaves a half-written one."""
 import json
+import math
 import os
 import os.path as osp
 import tempfile
@@ -24,10 +25,24 @@ def atomic_path(path: str, suffix: str = '') -> Iterator[str]:
             os.remove(tmp)
 
 
+def to_jsonable(obj):
+    """``obj`` with numpy scalars and arrays made plain and NaN / infinity made ``None``
+    (strict JSON has no NaN)."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def dump_json(obj, path: str) -> None:
-    """Write ``obj`` as indented JSON, atomically."""
+    """Write ``obj`` as indented strict JSON (NaN as ``null``), atomically."""
     with atomic_path(path) as tmp, open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
+        json.dump(to_jsonable(obj), f, indent=2, sort_keys=True, allow_nan=False)
         f.write('\n')
 
 
