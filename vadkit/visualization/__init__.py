@@ -1,1 +1,4 @@
-"""Visualizers and plots: score curves with ground truth, t-SNE, confusion matrices."""
+"""Plots: score curves with ground truth."""
+from .score_curves import anomaly_intervals, plot_score_curves
+
+__all__ = ['anomaly_intervals', 'plot_score_curves']

@@ -1,0 +1,70 @@
+"""Per-video frame score curves with the ground-truth anomalies shaded."""
+import os
+import os.path as osp
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+
+def anomaly_intervals(labels: np.ndarray) -> List[tuple]:
+    """``[(start, stop), ...]`` frame ranges (end exclusive) where ``labels`` is 1."""
+    y = np.concatenate([[0], np.asarray(labels).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(y))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def plot_score_curves(scores: Mapping[str, np.ndarray], out_dir: str,
+                      labels: Optional[Mapping[str, np.ndarray]] = None,
+                      evaluated: Optional[Mapping[str, np.ndarray]] = None,
+                      per_video: Optional[Mapping[str, dict]] = None,
+                      videos: Optional[Sequence[str]] = None,
+                      dpi: int = 100) -> Dict[str, str]:
+    """Write one PNG per video: its frame scores over time, ground-truth anomalous frames
+    shaded red, frames left out of evaluation shaded grey, the video's AUC in the title.
+
+    Args:
+        scores: ``{video_id: float[n]}``.
+        out_dir: Folder of the PNGs (``<video_id>.png``), created if needed.
+        labels: ``{video_id: 0/1[n]}`` ground truth, if known.
+        evaluated: ``{video_id: bool[n]}`` frames the metrics used.
+        per_video: ``{video_id: {'auc': value, ...}}`` shown in the titles.
+        videos: Plot only these videos.
+        dpi: Resolution.
+
+    Returns:
+        ``{video_id: png path}``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    os.makedirs(out_dir, exist_ok=True)
+    written = {}
+    for video_id in (videos if videos is not None else list(scores)):
+        s = np.asarray(scores[video_id], np.float64)
+        fig, ax = plt.subplots(figsize=(8, 2.6))
+        if labels is not None and video_id in labels:
+            for start, stop in anomaly_intervals(labels[video_id]):
+                ax.axvspan(start, stop, color='tab:red', alpha=0.25, lw=0,
+                           label='ground-truth anomaly')
+        if evaluated is not None and video_id in evaluated:
+            for start, stop in anomaly_intervals(~np.asarray(evaluated[video_id], bool)):
+                ax.axvspan(start, stop, color='0.6', alpha=0.35, lw=0, label='not evaluated')
+        ax.plot(np.arange(s.size), s, color='tab:blue', lw=1.2, label='anomaly score')
+        title = f'video {video_id}'
+        auc = (per_video or {}).get(video_id, {}).get('auc')
+        if auc is not None and np.isfinite(auc):
+            title += f'   AUC {auc:.3f}'
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel('frame')
+        ax.set_ylabel('score')
+        ax.set_xlim(0, max(s.size - 1, 1))
+        handles, names = ax.get_legend_handles_labels()
+        unique = dict(zip(names, handles))
+        ax.legend(unique.values(), unique.keys(), loc='upper right', fontsize=7)
+        fig.tight_layout()
+        path = osp.join(out_dir, f'{video_id}.png')
+        fig.savefig(path, dpi=dpi)
+        plt.close(fig)
+        written[video_id] = path
+    return written
