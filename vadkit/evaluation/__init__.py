@@ -3,10 +3,11 @@ from .functional import (ALL_METRICS, METRIC_DEFINITIONS, align_lengths, average
                          equal_error_rate, evaluate_frames, false_alarm_rate, grouped_auc,
                          macro_auc, metrics_by_group, micro_auc, pr_auc_trapz,
                          region_track_detection)
-from .metrics import VADMetric
+from .metrics import RegionMetric, VADMetric
 
 __all__ = [
-    'ALL_METRICS', 'METRIC_DEFINITIONS', 'VADMetric', 'align_lengths', 'average_precision',
-    'equal_error_rate', 'evaluate_frames', 'false_alarm_rate', 'grouped_auc', 'macro_auc',
-    'metrics_by_group', 'micro_auc', 'pr_auc_trapz', 'region_track_detection'
+    'ALL_METRICS', 'METRIC_DEFINITIONS', 'RegionMetric', 'VADMetric', 'align_lengths',
+    'average_precision', 'equal_error_rate', 'evaluate_frames', 'false_alarm_rate',
+    'grouped_auc', 'macro_auc', 'metrics_by_group', 'micro_auc', 'pr_auc_trapz',
+    'region_track_detection'
 ]
