@@ -81,14 +81,9 @@ def load_mixture_split(root: str, name: str, mask_dir: Optional[str] = None) -> 
     if name not in MIXTURE_SPLITS:
         raise DataError(f'unknown ShanghaiTech Mixture split {name!r}; valid: '
                         f'{", ".join(MIXTURE_SPLITS)}')
-    train_file = osp.join(root, f'SHT_train_mix_{name}_trim.txt')
-    test_file = osp.join(root, f'SHT_test_mix_{name}_trim.txt')
-    train = load_video_list(train_file)
-    test = load_video_list(test_file)
-    both = sorted(set(train) & set(test))
-    if both:
-        raise DataError(f'Mixture split {name}: video {both[0]} is in both {train_file} and '
-                        f'{test_file}')
+    train, test = _load_train_test(osp.join(root, f'SHT_train_mix_{name}_trim.txt'),
+                                   osp.join(root, f'SHT_test_mix_{name}_trim.txt'),
+                                   f'Mixture split {name}')
     masks = load_frame_masks(mask_dir or osp.join(root, MIXTURE_MASK_SUBDIR), test)
     return MixtureSplit(name=name, train=train, test=test, masks=masks)
 
@@ -105,14 +100,17 @@ def load_shanghaitech_weak_split(root: str) -> Tuple[List[str], List[str]]:
     Returns:
         ``(train, test)`` video lists in file order.
     """
-    train_file = osp.join(root, 'SH_Train.txt')
-    test_file = osp.join(root, 'SH_Test.txt')
-    train = load_video_list(train_file)
-    test = load_video_list(test_file)
+    return _load_train_test(osp.join(root, 'SH_Train.txt'), osp.join(root, 'SH_Test.txt'),
+                            'ShanghaiTech weak split')
+
+
+def _load_train_test(train_file: str, test_file: str, what: str
+                     ) -> Tuple[List[str], List[str]]:
+    """Two video lists that must not share a video."""
+    train, test = load_video_list(train_file), load_video_list(test_file)
     both = sorted(set(train) & set(test))
     if both:
-        raise DataError(f'ShanghaiTech weak split: video {both[0]} is in both {train_file} '
-                        f'and {test_file}')
+        raise DataError(f'{what}: video {both[0]} is in both {train_file} and {test_file}')
     return train, test
 
 
