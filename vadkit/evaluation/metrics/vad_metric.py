@@ -150,8 +150,7 @@ class VADMetric(BaseMetric):
         if cut:
             logger.warning(f'{len(cut)} video(s) cut to the shorter of scores and ground '
                            f'truth (length_tolerance={self.length_tolerance}): '
-                           + ', '.join(f'{k} {a}/{b}' for k, a, b in
-                                       ((k, *v) for k, v in list(cut.items())[:5])))
+                           + ', '.join(f'{k} {a}/{b}' for k, (a, b) in list(cut.items())[:5]))
         self.record.update(
             length_cuts=cut,
             evaluated_frames=int(sum(len(y) for y in labels.values())),
