@@ -2,6 +2,8 @@
 PYTHON := .venv/bin/python
 DEMO_DIR := work_dirs/demo
 DEMO_CONFIG := configs/toy/toy_autoencoder_segments.py
+DEMO_WORLD := data/synthetic/small
+DEMO_PRESET := small
 
 .PHONY: install install-core demo test test-slow test-all clean
 
@@ -11,7 +13,9 @@ install:  ## create .venv and install vadkit with everything (idempotent)
 install-core:  ## the same without the OpenMMLab backends
 	bash tools/misc/install.sh --core
 
-demo: install  ## train and test the embedded default end to end
+demo: install  ## generate the synthetic world, score it, train and test the toy model
+	$(PYTHON) tools/misc/make_synthetic.py --out $(DEMO_WORLD) --preset $(DEMO_PRESET)
+	$(PYTHON) tools/analysis/synthetic_baselines.py $(DEMO_WORLD) --work-dir $(DEMO_DIR)/baselines
 	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
 	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR) --work-dir $(DEMO_DIR) \
 		--out-scores $(DEMO_DIR)/scores.npz

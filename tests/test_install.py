@@ -43,11 +43,20 @@ def test_install_is_idempotent():
 
 @pytest.mark.skipif(not IN_REPO_VENV, reason='runs only inside the repository .venv')
 def test_make_demo(tmp_path):
-    """The README's first command: train and test the embedded default."""
+    """The README's first command: the synthetic world (tiny here), its reference scores,
+    and the toy model trained and tested."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    proc = subprocess.run(['make', 'demo', f'DEMO_DIR={tmp_path}'], cwd=REPO_ROOT, env=env,
+    world = tmp_path / 'world'
+    proc = subprocess.run(['make', 'demo', f'DEMO_DIR={tmp_path}', f'DEMO_WORLD={world}',
+                           'DEMO_PRESET=tiny'], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (world / 'contact_sheet.png').is_file()
+    baselines = json.loads((tmp_path / 'baselines' / 'baselines.json').read_text())['metrics']
+    assert baselines['constant']['micro_auc'] == 0.5
+    assert baselines['actor_oracle']['micro_auc'] > 0.8
+    assert sorted(p.name for p in (tmp_path / 'baselines' / 'plots').iterdir()) == \
+        ['actor_oracle', 'frame_difference']
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
     assert metrics['micro_auc'] > 0.85
     assert (tmp_path / 'scores.npz').is_file()
