@@ -36,6 +36,7 @@ from typing import Dict, Mapping, Sequence, Tuple
 import numpy as np
 
 from vadkit.utils.errors import DataError
+from vadkit.structures.boxes import paired_iou
 
 PREDICTION_FIELDS = ('frame_index', 'x1', 'y1', 'x2', 'y2', 'score')
 GROUND_TRUTH_FIELDS = ('frame_index', 'track_id', 'x1', 'y1', 'x2', 'y2')
@@ -183,16 +184,6 @@ def fpr_curve_area(fpr: np.ndarray, rate: np.ndarray, max_fpr: float = 1.0) -> f
     return float(area / max_fpr)
 
 
-def _pair_iou(p: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """IoU of row-aligned boxes ``(x1, y1, x2, y2)``."""
-    iw = np.maximum(np.minimum(p[:, 2], g[:, 2]) - np.maximum(p[:, 0], g[:, 0]), 0.0)
-    ih = np.maximum(np.minimum(p[:, 3], g[:, 3]) - np.maximum(p[:, 1], g[:, 1]), 0.0)
-    inter = iw * ih
-    area_p = (p[:, 2] - p[:, 0]) * (p[:, 3] - p[:, 1])
-    area_g = (g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1])
-    return inter / (area_p + area_g - inter)
-
-
 def _coverage(p_key: np.ndarray, p_boxes: np.ndarray, p_scores: np.ndarray,
               g_key: np.ndarray, g_boxes: np.ndarray,
               beta: float) -> Tuple[np.ndarray, np.ndarray]:
@@ -217,7 +208,7 @@ def _coverage(p_key: np.ndarray, p_boxes: np.ndarray, p_scores: np.ndarray,
             pi = np.repeat(np.arange(start, stop), c)
             first = np.cumsum(c) - c
             gi = order[np.repeat(lo[start:stop] - first, c) + np.arange(n_pairs)]
-            hit = _pair_iou(p_boxes[pi], g_boxes[gi]) >= beta
+            hit = paired_iou(p_boxes[pi], g_boxes[gi]) >= beta
             pi, gi = pi[hit], gi[hit]
             covers[pi] = True
             np.maximum.at(region_score, gi, p_scores[pi])
