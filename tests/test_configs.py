@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from tests.conftest import REPO_ROOT
-from vadkit.registry import DATASETS, METRICS, MODELS
+from vadkit.registry import DATASETS, METRICS, MODELS, PARSERS
 from vadkit.utils import register_all_modules
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
@@ -26,6 +26,14 @@ def test_config_builds(path):
     name = osp.splitext(osp.basename(path))[0]
     assert name == name.lower() and '-' not in name
     with DefaultScope.overwrite_default_scope('vadkit'):
+        if 'parser' in cfg:  # a parsing config (tools/extract_features.py)
+            try:
+                parser = PARSERS.build(cfg.parser.to_dict())
+            except ImportError as exc:  # an optional backend (requirements/parsing.txt)
+                pytest.skip(f'optional backend not installed: {exc}')
+            assert parser.describe()['components'], path
+            assert cfg.videos.patterns, path
+            return
         model_cfg = cfg.model.copy()
         model_cfg.pop('init_cfg', None)
         model = MODELS.build(model_cfg)
