@@ -1,5 +1,4 @@
 """The generated surveillance world: layout, determinism, ground truth, difficulty."""
-import hashlib
 import json
 import os
 import os.path as osp
@@ -8,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.helpers.files import tree_digest
 from vadkit.datasets.annotations import count_frames, load_frame_masks
 from vadkit.datasets.synthetic import (SyntheticVideos, plan_world, simulate_video,
                                        world_config, write_world)
@@ -36,16 +36,8 @@ def tiny_world(tmp_path_factory):
 
 def _digest(root):
     """sha256 of every frame, mask, annotation and split file, by relative path."""
-    out = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = osp.join(folder, name)
-            rel = osp.relpath(path, root)
-            if rel.startswith('videos') or rel == 'world.json' or rel.endswith('.png'):
-                continue
-            with open(path, 'rb') as f:
-                out[rel] = hashlib.sha256(f.read()).hexdigest()
-    return out
+    return tree_digest(root, lambda rel: rel.startswith('videos') or rel == 'world.json'
+                       or rel.endswith('.png'))
 
 
 def test_layout_is_the_public_one(small_world):

@@ -1,5 +1,4 @@
 """tools/extract_features.py: the whole parsing run on the generated world."""
-import hashlib
 import json
 import os
 import os.path as osp
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO_ROOT, run_tool
+from tests.helpers.files import tree_digest
 from vadkit.datasets.synthetic import world_config, write_world
 from vadkit.parsing import FeatureStore
 
@@ -27,16 +27,6 @@ def world(tmp_path_factory):
                                    test_videos=3, num_frames=(48, 64)), seed=5,
                 progress=False)
     return root
-
-
-def _digest(root):
-    out = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as f:
-                out[osp.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
-    return out
 
 
 def _extract(config, world, out, *extra, env=None):
@@ -133,7 +123,7 @@ def test_kill_and_resume_gives_the_same_store(world, builtin_store, tmp_path):
     result = _extract(BUILTIN, world, out)
     assert result.returncode == 0, result
     assert f'{len(done)} already in' in result.stdout
-    assert _digest(out) == _digest(builtin_store)
+    assert tree_digest(out) == tree_digest(builtin_store)
 
 
 def test_two_ranks_give_the_same_store(world, builtin_store, tmp_path):
@@ -146,7 +136,7 @@ def test_two_ranks_give_the_same_store(world, builtin_store, tmp_path):
                            'pytorch'], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert _digest(out) == _digest(builtin_store)
+    assert tree_digest(out) == tree_digest(builtin_store)
 
 
 def test_unreadable_video_is_reported_and_skipped(world, tmp_path):
