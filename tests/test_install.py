@@ -44,7 +44,7 @@ def test_install_is_idempotent():
 @pytest.mark.skipif(not IN_REPO_VENV, reason='runs only inside the repository .venv')
 def test_make_demo(tmp_path):
     """The README's first command: the synthetic world (tiny here), its reference scores,
-    and the toy model trained and tested."""
+    its parsing into a feature store, and the toy model trained and tested."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     world = tmp_path / 'world'
     proc = subprocess.run(['make', 'demo', f'DEMO_DIR={tmp_path}', f'DEMO_WORLD={world}',
@@ -57,6 +57,9 @@ def test_make_demo(tmp_path):
     assert baselines['actor_oracle']['micro_auc'] > 0.8
     assert sorted(p.name for p in (tmp_path / 'baselines' / 'plots').iterdir()) == \
         ['actor_oracle', 'frame_difference']
+    index = json.loads((tmp_path / 'features' / 'index.json').read_text())
+    assert len(index['videos']) == 12  # the tiny world, parsed by the built-in backends
+    assert (tmp_path / 'parsing.png').is_file()
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
     assert metrics['micro_auc'] > 0.85
     assert (tmp_path / 'scores.npz').is_file()
