@@ -80,7 +80,7 @@ def test_builtin_store_shapes_and_manifest(builtin_store):
         manifest = json.load(f)
     assert manifest['config']['detector']['type'] == 'BackgroundSubtractionDetector'
     assert len(store.videos()) == 8
-    total_objects = 0
+    total_objects = total_tubes = 0
     for video in store.videos():
         arrays, meta = store.read(video), store.meta(video)
         clips = meta['counts']['clips']
@@ -96,7 +96,24 @@ def test_builtin_store_shapes_and_manifest(builtin_store):
         short = np.asarray(arrays['objects_index'])[:, 5] == 0
         assert not np.asarray(arrays['objects_motion'])[short].any()
         assert np.isfinite(np.asarray(arrays['objects_appearance'])).all()
-    assert total_objects > 20
+        # tubes: one per group of overlapping tracked boxes at every frame from frame 4
+        # on; the square region holds its members' boxes, enlarged by 25 %
+        tubes, members = np.asarray(arrays['tubes']), np.asarray(arrays['tube_members'])
+        tracks = np.asarray(arrays['tracks'])
+        assert meta['counts']['tubes'] == len(tubes) == len(members) > 0
+        assert tubes[:, 0].min() >= 4 and 'tube_crops' not in arrays
+        for tube, ids in zip(tubes[::7], members[::7]):
+            at = tracks[tracks[:, 0] == tube[0]]
+            inside = at[np.isin(at[:, 1], ids[ids >= 0])]
+            assert len(inside) == tube[5] and len(inside) >= 1
+            assert (inside[:, 3] >= tube[1]).all() and (inside[:, 5] <= tube[3]).all()
+            assert (inside[:, 4] >= tube[2]).all() and (inside[:, 6] <= tube[4]).all()
+            np.testing.assert_allclose(tube[3] - tube[1], tube[4] - tube[2], rtol=1e-5)
+            longest = max((inside[:, 5] - inside[:, 3]).max(),
+                          (inside[:, 6] - inside[:, 4]).max())
+            assert tube[3] - tube[1] >= 1.25 * longest - 1e-3
+        total_tubes += len(tubes)
+    assert total_objects > 20 and total_tubes > 100
     with open(osp.join(builtin_store, 'index.json')) as f:
         assert sorted(json.load(f)['videos']) == store.videos()
 
@@ -158,3 +175,25 @@ def test_a_store_of_another_config_is_refused(world, builtin_store, tmp_path):
     result = _extract(ORACLE, world, builtin_store)
     assert result.returncode == 2
     assert 'feature store of another parsing config' in result.stderr
+
+
+def test_parser_cuts_tube_crops_from_the_last_frames(world):
+    from vadkit.parsing import VideoInfo, VideoParser, VideoSource, crop_square
+    parser = VideoParser(detector=dict(type='OracleDetector'),
+                         tracker=dict(type='OracleTracker'),
+                         tube_builder=dict(type='ObjectTubeBuilder', crop_size=16, stride=3))
+    video = '01_0001'
+    with open(osp.join(world, 'annotations', f'{video}.json')) as f:
+        annotation = json.load(f)
+    source = VideoSource(osp.join(world, 'testing', 'frames', video))
+    frames = list(source)
+    arrays, meta = parser.parse(frames, VideoInfo(video, len(frames), 320, 240, 25.0,
+                                                  annotation))
+    tubes, crops = arrays['tubes'], arrays['tube_crops']
+    assert crops.shape == (len(tubes), 5, 16, 16, 3) and len(tubes) > 10
+    assert set(np.unique(tubes[:, 0] - 4) % 3) == {0}  # a tube ends every 3rd frame
+    for tube, crop in zip(tubes[::5], crops[::5]):
+        end = int(tube[0])
+        for i in range(5):  # crop i comes from frame end - 4 + i, all of the same region
+            np.testing.assert_array_equal(crop[i], crop_square(frames[end - 4 + i],
+                                                               tube[1:5], 16))
