@@ -101,16 +101,20 @@ def oracle_clips(frames, info, clip_len: int = 16):
     return out
 
 
+def _frames(frames_fn: Callable):
+    """The frames an input function gives (None when the input is absent)."""
+    frames = frames_fn()
+    return frames[0] if isinstance(frames, tuple) else frames
+
+
 # ---------------------------------------------------------------------- cases
 def _detector_case(cfg: dict, frames_fn: Callable, prepare: bool = False):
     def run():
         from vadkit.parsing import VideoInfo
         from vadkit.registry import DETECTORS
-        frames = frames_fn()
+        frames = _frames(frames_fn)
         if frames is None:
             return None
-        if isinstance(frames, tuple):
-            frames = frames[0]
         detector = DETECTORS.build(cfg)
         h, w = frames[0].shape[:2]
         before = rss_mb()
@@ -181,11 +185,9 @@ def _clip_level_case(cfg: dict, kind: str, frames_fn: Callable):
     def run():
         from vadkit.parsing import VideoInfo, clip_spans
         from vadkit.registry import EXTRACTORS
-        frames = frames_fn()
+        frames = _frames(frames_fn)
         if frames is None:
             return None
-        if isinstance(frames, tuple):
-            frames = frames[0]
         extractor = EXTRACTORS.build(cfg)
         h, w = frames[0].shape[:2]
         spans = clip_spans(len(frames))

@@ -27,6 +27,7 @@ from vadkit.structures.boxes import box_area, box_intersection
 from vadkit.utils.errors import DataError
 
 from .base import BaseComponent, VideoInfo
+from .video_io import as_uint8_frame
 
 #: Columns of the ``tubes`` array of :meth:`ObjectTubeBuilder.build`.
 TUBE_FIELDS = ('end_frame', 'x1', 'y1', 'x2', 'y2', 'num_members')
@@ -159,18 +160,6 @@ def _pad_colour(pad_value: PadValue) -> Tuple[int, int, int]:
     return tuple(int(v) for v in values)
 
 
-def _bgr(frame: np.ndarray, who: str) -> np.ndarray:
-    image = np.asarray(frame)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise DataError(f'{who}: a frame has shape {image.shape}; expected H x W x 3 BGR or '
-                        'H x W grey')
-    return image if image.dtype == np.uint8 else np.clip(image, 0, 255).astype(np.uint8)
-
-
 def pixel_bounds(box: np.ndarray) -> Tuple[int, int, int, int]:
     """Integer pixel rectangle ``[x1, x2) x [y1, y2)`` of a float box: the corners are
     rounded (halves up) and each side is ``round(x2 - x1)`` pixels, at least 1, so a square
@@ -205,7 +194,7 @@ def crop_square(frame: np.ndarray, box: np.ndarray, size: int,
     if int(size) < 1:
         raise ValueError(f'size must be a positive number of pixels, got {size}')
     size = int(size)
-    image = _bgr(frame, 'crop_square')
+    image = as_uint8_frame(frame, 'crop_square', 'bgr')
     colour = _pad_colour(pad_value)
     box = _as_boxes(box, 'box')
     if len(box) != 1:
@@ -355,7 +344,7 @@ class ObjectTubeBuilder(BaseComponent):
         if self.crop_size is not None and len(frames) < self.length:
             raise DataError(f'{where}: a tube ends here but the window holds {len(frames)} '
                             f'frames, {self.length} needed')
-        images = [_bgr(f, where) for f in frames] if self.crop_size is not None else []
+        images = [as_uint8_frame(f, where, 'bgr') for f in frames] if self.crop_size is not None else []
         image_size = (images[-1].shape[1], images[-1].shape[0]) if images else \
             self._image_size
         if image_size is None and self.boundary != 'pad':

@@ -12,6 +12,38 @@ IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 VIDEO_EXTENSIONS = ('.avi', '.mp4', '.mkv', '.mov', '.mpg', '.mpeg', '.webm', '.m4v')
 
 
+def as_uint8_frame(frame: np.ndarray, who: str, mode: str = 'any') -> np.ndarray:
+    """A frame as a contiguous ``uint8`` image, whatever it was given as.
+
+    Args:
+        frame: ``H x W`` grey, ``H x W x 1`` or ``H x W x 3`` BGR, any numeric dtype (values
+            clipped to ``[0, 255]``).
+        who: What is reading it (and where), for the error message.
+        mode: ``'any'`` keeps grey grey and BGR BGR; ``'bgr'`` makes grey frames BGR;
+            ``'grey'`` makes BGR frames grey.
+
+    Returns:
+        ``uint8[H, W]`` or ``uint8[H, W, 3]``.
+
+    Raises:
+        DataError: When ``frame`` is none of these; the message starts with ``who``.
+    """
+    image = np.asarray(frame)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) \
+            or image.shape[0] < 1 or image.shape[1] < 1:
+        raise DataError(f'{who}: a frame has shape {image.shape}; expected H x W x 3 BGR or '
+                        'H x W grey')
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if mode == 'bgr' and image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif mode == 'grey' and image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return np.ascontiguousarray(image)
+
+
 class VideoSource:
     """Frames of one video, read lazily in order (BGR ``uint8``), from a frame folder
     (images sorted by name) or a video file; iterating again starts from the first frame.

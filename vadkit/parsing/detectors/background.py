@@ -10,7 +10,7 @@ from vadkit.structures.boxes import box_iou
 from vadkit.utils.errors import DataError
 
 from ..base import BaseDetector, VideoInfo
-from .hog import to_uint8_image
+from ..video_io import as_uint8_frame
 
 #: Background models of :class:`BackgroundSubtractionDetector`.
 BACKGROUND_MODES = ('median', 'mog2', 'knn')
@@ -477,7 +477,7 @@ class BackgroundSubtractionDetector(BaseDetector):
         return self._background
 
     def _image(self, frame: np.ndarray) -> np.ndarray:
-        image = to_uint8_image(frame, type(self).__name__, self._info.video_id)
+        image = as_uint8_frame(frame, f'{type(self).__name__}: video {self._info.video_id}')
         if self._shape is None:
             self._shape = image.shape
         elif image.shape != self._shape:

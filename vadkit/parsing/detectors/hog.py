@@ -6,9 +6,9 @@ import numpy as np
 
 from vadkit.registry import DETECTORS
 from vadkit.structures.boxes import nms
-from vadkit.utils.errors import DataError
 
 from ..base import BaseDetector, VideoInfo
+from ..video_io import as_uint8_frame
 
 #: Detection window of OpenCV's default people detector, ``(width, height)`` pixels.
 HOG_WINDOW = (64, 128)
@@ -24,24 +24,6 @@ def _pair(value, name: str, cast=int) -> Tuple:
     if len(values) != 2:
         raise ValueError(f'{name} must be a number or a pair, got {value!r}')
     return cast(values[0]), cast(values[1])
-
-
-def to_uint8_image(frame: np.ndarray, who: str, video_id: str) -> np.ndarray:
-    """``frame`` as a contiguous ``uint8`` H x W (grey) or H x W x 3 (BGR) image.
-
-    Raises:
-        DataError: ``frame`` is neither; the message names the component and the video.
-    """
-    image = np.asarray(frame)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) \
-            or image.shape[0] < 1 or image.shape[1] < 1:
-        raise DataError(f'{who}: video {video_id}: a frame has shape {image.shape}; expected '
-                        'H x W x 3 BGR or H x W grey')
-    if image.dtype != np.uint8:
-        image = np.clip(image, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(image)
 
 
 @DETECTORS.register_module()
@@ -179,7 +161,7 @@ class HOGPeopleDetector(BaseDetector):
             ``float64[N, 6]`` rows ``(x1, y1, x2, y2, score, 0)`` in the frame's pixels,
             best score first.
         """
-        image = to_uint8_image(frame, type(self).__name__, self._video_id)
+        image = as_uint8_frame(frame, f'{type(self).__name__}: video {self._video_id}')
         height, width = image.shape[:2]
         ox, oy, ex, ey = self._search_area(height, width)
         empty = np.zeros((0, 6), np.float64)

@@ -8,6 +8,7 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.errors import DataError
 
 from ..base import BaseObjectExtractor, ObjectClip
+from ..video_io import as_uint8_frame
 
 #: HOG geometry (pixels): blocks of 2 x 2 cells of 8 x 8, moved by one cell.
 HOG_CELL = 8
@@ -35,13 +36,7 @@ def clip_frame(frames: Sequence[np.ndarray], clip: ObjectClip, frame: int,
         raise DataError(f'{who}: object clip of track {clip.track_id} (clip {clip.clip_index}) '
                         f'needs frame {frame}, but the buffer holds frames {clip.start} to '
                         f'{clip.start + len(frames) - 1}')
-    image = np.asarray(frames[offset])
-    if image.ndim == 2:
-        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise DataError(f'{who}: frame {frame} has shape {image.shape}; expected H x W x 3 '
-                        'BGR or H x W grey')
-    return image if image.dtype == np.uint8 else np.clip(image, 0, 255).astype(np.uint8)
+    return as_uint8_frame(frames[offset], f'{who}: frame {frame}', 'bgr')
 
 
 def crop_resized(image: np.ndarray, box: np.ndarray, size: Tuple[int, int]) -> np.ndarray:

@@ -8,6 +8,7 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.errors import DataError
 
 from ..base import BaseClipExtractor
+from ..video_io import as_uint8_frame
 
 #: Farneback parameters: pyramid scale, levels, window, iterations, poly_n, poly_sigma.
 FARNEBACK = (0.5, 2, 9, 2, 5, 1.1)
@@ -121,16 +122,7 @@ class MotionEnergyClip(BaseClipExtractor):
         out = []
         first_shape = None  # of the first frame as given, before any shrinking
         for frame in frames:
-            image = np.asarray(frame)
-            if image.dtype != np.uint8:
-                image = np.clip(image, 0, 255).astype(np.uint8)
-            if image.ndim == 3 and image.shape[2] == 3:
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            elif image.ndim == 3 and image.shape[2] == 1:
-                image = image[..., 0]
-            if image.ndim != 2:
-                raise DataError(f'{type(self).__name__}: a frame has shape {image.shape}; '
-                                'expected H x W x 3 BGR or H x W grey')
+            image = as_uint8_frame(frame, type(self).__name__, 'grey')
             if first_shape is None:
                 first_shape = image.shape
             elif image.shape != first_shape:

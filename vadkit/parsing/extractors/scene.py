@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 
 from vadkit.registry import EXTRACTORS
-from vadkit.utils.errors import DataError
 
 from ..base import BaseSceneExtractor, VideoInfo
+from ..video_io import as_uint8_frame
 
 #: Channels per grid cell: mean L, a, b and gradient energy.
 CELL_CHANNELS = 4
@@ -65,12 +65,7 @@ class BackgroundSceneDescriptor(BaseSceneExtractor):
         return self._background
 
     def _shrink(self, frame: np.ndarray) -> np.ndarray:
-        image = np.asarray(frame)
-        if image.ndim == 2:
-            image = cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_GRAY2BGR)
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise DataError(f'{type(self).__name__}: a frame has shape {image.shape}; '
-                            'expected H x W x 3 BGR or H x W grey')
+        image = as_uint8_frame(frame, type(self).__name__, 'bgr')
         return cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
 
     def layout(self, background: np.ndarray) -> np.ndarray:

@@ -18,9 +18,10 @@ import cv2
 import numpy as np
 
 from vadkit.registry import EXTRACTORS
-from vadkit.utils.errors import ConfigError, DataError, VadkitUserError
+from vadkit.utils.errors import ConfigError, VadkitUserError
 
 from ..base import BasePoseEstimator, VideoInfo
+from ..video_io import as_uint8_frame
 
 #: BlazePose landmark index of each COCO-17 keypoint, in COCO order (nose, left/right eye,
 #: left/right ear, left/right shoulder, elbow, wrist, hip, knee, ankle).
@@ -229,14 +230,7 @@ class MediaPipePose(BasePoseEstimator):
         out = np.zeros((len(boxes), 17, 3), np.float32)
         if not len(boxes):
             return out
-        image = np.asarray(frame)
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise DataError(f'MediaPipePose: frame {frame_index} has shape {image.shape}; '
-                            'expected H x W x 3 BGR or H x W grey')
-        if image.dtype != np.uint8:
-            image = np.clip(image, 0, 255).astype(np.uint8)
+        image = as_uint8_frame(frame, f'MediaPipePose: frame {frame_index}', 'bgr')
         heights = boxes[:, 3] - boxes[:, 1]
         widths = boxes[:, 2] - boxes[:, 0]
         for k in np.flatnonzero((heights >= self.min_box_height) & (heights > 0) & (widths > 0)):
