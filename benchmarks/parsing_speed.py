@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 
@@ -107,6 +107,19 @@ def _frames(frames_fn: Callable):
     return frames[0] if isinstance(frames, tuple) else frames
 
 
+def best_of(work: Callable[[], object], reset: Optional[Callable[[], None]] = None):
+    """The best wall time of ``--repeat`` runs of ``work()`` (``reset()``, untimed, before
+    each) and what the last run returned."""
+    best, result = np.inf, None
+    for _ in range(ARGS.repeat):
+        if reset is not None:
+            reset()
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
 # ---------------------------------------------------------------------- cases
 def _detector_case(cfg: dict, frames_fn: Callable, prepare: bool = False):
     def run():
@@ -117,24 +130,24 @@ def _detector_case(cfg: dict, frames_fn: Callable, prepare: bool = False):
             return None
         detector = DETECTORS.build(cfg)
         h, w = frames[0].shape[:2]
-        before = rss_mb()
-        best = np.inf
-        found = 0
-        for _ in range(ARGS.repeat):
-            detector.reset(VideoInfo('bench', len(frames), w, h))
-            start = time.perf_counter()
+
+        def work():
             if prepare and hasattr(detector, 'prepare'):
                 detector.prepare(frames)
-            found = sum(len(detector(f, i)) for i, f in enumerate(frames))
-            best = min(best, time.perf_counter() - start)
-        return dict(unit='frames', rate=len(frames) / best, size=f'{w}x{h}',
-                    per_frame_ms=1000 * best / len(frames),
+            return sum(len(detector(f, i)) for i, f in enumerate(frames))
+
+        before = rss_mb()
+        seconds, found = best_of(work, lambda: detector.reset(VideoInfo('bench', len(frames),
+                                                                         w, h)))
+        return dict(unit='frames', rate=len(frames) / seconds, size=f'{w}x{h}',
+                    per_frame_ms=1000 * seconds / len(frames),
                     detections_per_frame=found / len(frames), rss_before_mb=before)
     return run
 
 
 def _tracker_case():
     from vadkit.parsing.oracle_utils import WORLD_CATEGORIES, boxes_by_frame
+    from vadkit.registry import TRACKERS
     frames, info = world_video()
     by_frame = boxes_by_frame(info.annotation)
     rng = np.random.default_rng(0)
@@ -143,41 +156,35 @@ def _tracker_case():
         rows = [[*(box + np.tile(rng.normal(0, 2, 2), 2)), 0.9, WORLD_CATEGORIES.index(cat)]
                 for _, cat, box, _ in by_frame.get(i, [])]
         dets.append(np.asarray(rows, np.float64).reshape(-1, 6))
-    from vadkit.registry import TRACKERS
     tracker = TRACKERS.build(dict(type='SortTracker'))
-    before = rss_mb()
-    best = np.inf
-    for _ in range(ARGS.repeat):
-        tracker.reset(info)
-        start = time.perf_counter()
+
+    def work():
         for i, d in enumerate(dets):
             tracker.update(i, d)
-        tracker.finish(WORLD_CATEGORIES)
-        best = min(best, time.perf_counter() - start)
-    return dict(unit='frames', rate=len(dets) / best, per_frame_ms=1000 * best / len(dets),
+        return tracker.finish(WORLD_CATEGORIES)
+
+    before = rss_mb()
+    seconds, _ = best_of(work, lambda: tracker.reset(info))
+    return dict(unit='frames', rate=len(dets) / seconds,
+                per_frame_ms=1000 * seconds / len(dets),
                 objects_per_frame=float(np.mean([len(d) for d in dets])),
                 rss_before_mb=before)
 
 
-def _object_case(cfg: dict, with_pose: bool = False):
+def _object_case(cfg: dict):
     def run():
         from vadkit.registry import EXTRACTORS
         frames, info = world_video()
-        clips = oracle_clips(frames, info)
+        clips = [(s, e, objects) for s, e, objects in oracle_clips(frames, info) if objects]
+        count = sum(len(objects) for _, _, objects in clips)
         extractor = EXTRACTORS.build(cfg)
         extractor.reset(info)
         before = rss_mb()
-        best, count = np.inf, 0
-        for _ in range(ARGS.repeat):
-            start = time.perf_counter()
-            count = 0
-            for s, e, objects in clips:
-                if objects:
-                    extractor(frames[s:e], objects)
-                    count += len(objects)
-            best = min(best, time.perf_counter() - start)
-        return dict(unit='object clips', rate=count / best, per_item_ms=1000 * best / count,
-                    dim=extractor.dim, rss_before_mb=before)
+        seconds, _ = best_of(lambda: [extractor(frames[s:e], objects)
+                                      for s, e, objects in clips])
+        return dict(unit='object clips', rate=count / seconds,
+                    per_item_ms=1000 * seconds / count, dim=extractor.dim,
+                    rss_before_mb=before)
     return run
 
 
@@ -191,19 +198,19 @@ def _clip_level_case(cfg: dict, kind: str, frames_fn: Callable):
         extractor = EXTRACTORS.build(cfg)
         h, w = frames[0].shape[:2]
         spans = clip_spans(len(frames))
-        before = rss_mb()
-        best = np.inf
-        for _ in range(ARGS.repeat):
-            extractor.reset(VideoInfo('bench', len(frames), w, h))
-            start = time.perf_counter()
+
+        def work():
             for s, e in spans:
                 if kind == 'scene':
                     extractor(frames[s:e], int(s))
                 else:
                     extractor(frames[s:e])
-            best = min(best, time.perf_counter() - start)
-        return dict(unit='clips of 16 frames', rate=len(spans) / best, size=f'{w}x{h}',
-                    per_item_ms=1000 * best / len(spans), rss_before_mb=before)
+
+        before = rss_mb()
+        seconds, _ = best_of(work, lambda: extractor.reset(VideoInfo('bench', len(frames),
+                                                                      w, h)))
+        return dict(unit='clips of 16 frames', rate=len(spans) / seconds, size=f'{w}x{h}',
+                    per_item_ms=1000 * seconds / len(spans), rss_before_mb=before)
     return run
 
 
@@ -218,40 +225,20 @@ def _tubes_case(crop_size):
         at = _boxes_at_frames(tracker.finish(()))
         builder = EXTRACTORS.build(dict(type='ObjectTubeBuilder', crop_size=crop_size))
         builder.reset(info)
-        before = rss_mb()
-        best, tubes = np.inf, 0
         empty = (np.zeros(0, np.int64), np.zeros((0, 4)))
-        for _ in range(ARGS.repeat):
-            start = time.perf_counter()
+
+        def work():
             tubes = 0
             for i in range(len(frames)):
                 ids, boxes = at.get(i, empty)
-                out = builder.build(i, frames[max(0, i - 4):i + 1], boxes, ids)
-                tubes += len(out['tubes'])
-            best = min(best, time.perf_counter() - start)
-        return dict(unit='frames', rate=len(frames) / best, tubes_per_frame=tubes / len(frames),
-                    rss_before_mb=before)
-    return run
+                tubes += len(builder.build(i, frames[max(0, i - 4):i + 1], boxes,
+                                           ids)['tubes'])
+            return tubes
 
-
-def _parser_case(config: str):
-    def run():
-        from mmengine.config import Config
-        from vadkit.parsing import VideoSource
-        from vadkit.registry import PARSERS
-        frames, info = world_video()
-        cfg = Config.fromfile(osp.join(REPO, 'configs', 'parsing', config))
-        parser = PARSERS.build(cfg.parser.to_dict())
-        source = VideoSource(osp.join(world_dir(), 'testing', 'frames', info.video_id))
         before = rss_mb()
-        best, objects = np.inf, 0
-        for _ in range(ARGS.repeat):
-            start = time.perf_counter()
-            _, meta = parser.parse(source, info)
-            best = min(best, time.perf_counter() - start)
-            objects = meta['counts']['objects']
-        return dict(unit='frames', rate=info.num_frames / best,
-                    objects_per_s=objects / best, rss_before_mb=before)
+        seconds, tubes = best_of(work)
+        return dict(unit='frames', rate=len(frames) / seconds,
+                    tubes_per_frame=tubes / len(frames), rss_before_mb=before)
     return run
 
 
@@ -264,41 +251,51 @@ def _pose_case(cfg: dict):
         picks = [(i, np.stack([e[2] for e in by_frame[i] if e[1] == 'person']))
                  for i in range(0, len(frames), 10)
                  if any(e[1] == 'person' for e in by_frame.get(i, []))]
+        crops = sum(len(b) for _, b in picks)
         estimator = EXTRACTORS.build(cfg)
         estimator.reset(info)
         estimator(frames[picks[0][0]], picks[0][0], picks[0][1][:1], np.zeros(1, int))
         before = rss_mb()
-        best, crops = np.inf, sum(len(b) for _, b in picks)
-        for _ in range(ARGS.repeat):
-            start = time.perf_counter()
-            for i, boxes in picks:
-                estimator(frames[i], i, boxes, np.arange(len(boxes)))
-            best = min(best, time.perf_counter() - start)
-        return dict(unit='person crops', rate=crops / best, per_item_ms=1000 * best / crops,
-                    rss_before_mb=before)
+        seconds, _ = best_of(lambda: [estimator(frames[i], i, boxes, np.arange(len(boxes)))
+                                      for i, boxes in picks])
+        return dict(unit='person crops', rate=crops / seconds,
+                    per_item_ms=1000 * seconds / crops, rss_before_mb=before)
     return run
 
 
-def _real_parser_case(config: str, frames_fn: Callable, count: int):
-    def run():
-        from mmengine.config import Config
+def _world_input():
+    """A generated test video as the parser reads it from disk, and its info."""
+    from vadkit.parsing import VideoSource
+    _, info = world_video()
+    return VideoSource(osp.join(world_dir(), 'testing', 'frames', info.video_id)), info
+
+
+def _real_input(frames_fn: Callable, count: int) -> Callable:
+    def load():
         from vadkit.parsing import VideoInfo
-        from vadkit.registry import PARSERS
         frames = frames_fn(count)
         if frames is None:
             return None
+        h, w = frames[0].shape[:2]
+        return frames, VideoInfo('bench', len(frames), w, h)
+    return load
+
+
+def _parser_case(config: str, inputs: Callable = _world_input):
+    def run():
+        from mmengine.config import Config
+        from vadkit.registry import PARSERS
+        loaded = inputs()
+        if loaded is None:
+            return None
+        source, info = loaded
         cfg = Config.fromfile(osp.join(REPO, 'configs', 'parsing', config))
         parser = PARSERS.build(cfg.parser.to_dict())
-        h, w = frames[0].shape[:2]
         before = rss_mb()
-        best, objects = np.inf, 0
-        for _ in range(ARGS.repeat):
-            start = time.perf_counter()
-            _, meta = parser.parse(frames, VideoInfo('bench', len(frames), w, h))
-            best = min(best, time.perf_counter() - start)
-            objects = meta['counts']['objects']
-        return dict(unit='frames', rate=len(frames) / best, size=f'{w}x{h}',
-                    objects_per_s=objects / best, rss_before_mb=before)
+        seconds, meta = best_of(lambda: parser.parse(source, info)[1])
+        return dict(unit='frames', rate=info.num_frames / seconds,
+                    size=f'{info.width}x{info.height}',
+                    objects_per_s=meta['counts']['objects'] / seconds, rss_before_mb=before)
     return run
 
 
@@ -334,10 +331,10 @@ CASES: Dict[str, Callable] = {
     'tubes/ObjectTubeBuilder crops 64': _tubes_case(64),
     'parser/oracle_synthetic (all extractors)': _parser_case('oracle_synthetic.py'),
     'parser/builtin_synthetic (all extractors)': _parser_case('builtin_synthetic.py'),
-    'parser/builtin_ped2 (Ped2 test 01)': _real_parser_case('builtin_ped2.py', ped2_frames,
-                                                            150),
-    'parser/builtin_pets2009 (vtest, with BlazePose)': _real_parser_case(
-        'builtin_pets2009.py', vtest_frames, 64),
+    'parser/builtin_ped2 (Ped2 test 01)': _parser_case('builtin_ped2.py',
+                                                       _real_input(ped2_frames, 150)),
+    'parser/builtin_pets2009 (vtest, with BlazePose)': _parser_case(
+        'builtin_pets2009.py', _real_input(vtest_frames, 64)),
 }
 
 

@@ -58,6 +58,27 @@ def sample_indices(count: int, num_samples: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, count - 1, min(num_samples, count))).astype(np.int64))
 
 
+def sampled_crops(frames: Sequence[np.ndarray], clip: ObjectClip, num_samples: int,
+                  size: Tuple[int, int], who: str) -> List[np.ndarray]:
+    """Crops of an object clip's box at up to ``num_samples`` evenly spaced tracked frames
+    (:func:`sample_indices`), each resized to ``size`` ``(width, height)``.
+
+    Args:
+        frames: The clip's frames, ``frames[i]`` being frame ``clip.start + i``.
+        clip: The object clip.
+        num_samples: Most crops.
+        size: ``(width, height)`` of the crops.
+        who: Name of the caller, for error messages.
+
+    Returns:
+        ``uint8[height, width, 3]`` BGR crops.
+    """
+    picks = sample_indices(len(clip.frames), num_samples)
+    boxes = np.asarray(clip.boxes, np.float64).reshape(-1, 4)
+    return [crop_resized(clip_frame(frames, clip, clip.frames[i], who), boxes[i], size)
+            for i in picks]
+
+
 @EXTRACTORS.register_module()
 class ColorHOGAppearance(BaseObjectExtractor):
     """Colour and shape of a tracked object within a clip.
@@ -120,10 +141,8 @@ class ColorHOGAppearance(BaseObjectExtractor):
         Returns:
             Up to ``num_samples`` ``uint8[h, w, 3]`` crops.
         """
-        picks = sample_indices(len(clip.frames), self.num_samples)
-        boxes = np.asarray(clip.boxes, np.float64).reshape(-1, 4)
-        return [crop_resized(clip_frame(frames, clip, clip.frames[i], type(self).__name__),
-                             boxes[i], self.crop_size) for i in picks]
+        return sampled_crops(frames, clip, self.num_samples, self.crop_size,
+                             type(self).__name__)
 
     def describe_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """``float32[dim]`` of a set of crops of one object (zeros for none).

