@@ -23,7 +23,7 @@ import time
 
 from vadkit.parsing import FeatureStore, VideoInfo, VideoSource, find_videos
 from vadkit.registry import PARSERS
-from vadkit.utils import ConfigError, DataError
+from vadkit.utils import CheckpointError, ConfigError, DataError
 from vadkit.utils.cli import load_config, run_tool
 from vadkit.utils.setup_env import register_all_modules
 
@@ -68,12 +68,19 @@ def main(argv=None):
     videos_cfg = dict(cfg.videos)
     rank, world_size = _dist(args.launcher)
 
+    parser = PARSERS.build(parser_cfg)
+    missing = parser.missing_checkpoints()
+    if missing:
+        listed = '; '.join(f'parser.{key}.checkpoint={path}' for key, path in missing)
+        raise CheckpointError(
+            f'{args.config}: {len(missing)} weight file(s) not found: {listed}. Download them '
+            '(the config says from where) or, for random weights, pass --cfg-options '
+            + ' '.join(f'parser.{key}.checkpoint=None' for key, _ in missing))
     store = FeatureStore(args.out, parser_cfg, extra=dict(videos=videos_cfg))
     if rank == 0:
         store.create()
         store.clean_partials()
     _barrier(world_size)
-    parser = PARSERS.build(parser_cfg)
 
     videos = find_videos(args.data_root, list(videos_cfg.get('patterns', ['*'])))
     if args.videos:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create the virtualenv .venv/ at the repository root and install vadkit into it with
 # everything: the core, the 'openmmlab' extra (mmcv with compiled ops, mmdet, mmpose,
-# mmaction2), the optional pretrained parsing backends (requirements/parsing.txt), the
+# mmaction2, mmsegmentation), the optional pretrained parsing backends (requirements/parsing.txt), the
 # first-party plugins of vadkit_plugins/ and the test tools.
 #
 #   bash tools/misc/install.sh            # everything (about 15 min the first time,
@@ -83,7 +83,7 @@ if [ "$WITH_OPENMMLAB" = 1 ]; then
   say "4/7 xtcocotools built against the pinned numpy, then the OpenMMLab packages"
   pip_install --no-binary xtcocotools --no-build-isolation xtcocotools
   pip_install -r "$ROOT/requirements/openmmlab_deps.txt"
-  pip_install --no-deps mmdet mmpose mmaction2
+  pip_install --no-deps mmdet mmpose mmaction2 mmsegmentation
 else
   say "3/7 and 4/7 skipped (--core)"
 fi

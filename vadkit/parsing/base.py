@@ -157,14 +157,29 @@ class BasePoseEstimator(BaseComponent):
 
 
 class BaseObjectExtractor(BaseComponent):
-    """One vector per object clip (appearance, motion)."""
+    """One vector per object clip (appearance, motion), and optionally more per-object
+    outputs (an action classifier's scores, say).
+
+    Attributes:
+        dim: Width of the vector.
+        extra_dims: ``{name: width}`` of the extra outputs of :meth:`extract`; the parser
+            stores each as ``objects_<extractor name>_<name>`` (``float32[N, width]``, zeros
+            for the objects the extractor did not run on).
+    """
 
     dim: int = 0
+    extra_dims: Dict[str, int] = {}
 
     def __call__(self, frames: Sequence[np.ndarray], clips: Sequence[ObjectClip]) -> np.ndarray:
         """``float32[len(clips), dim]``; ``frames`` are the clip's frames, ``frames[i]``
         being frame ``clips[k].start + i``."""
         raise NotImplementedError
+
+    def extract(self, frames: Sequence[np.ndarray],
+                clips: Sequence[ObjectClip]) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
+        """The vectors and the extra outputs (``{name: float32[len(clips), width]}`` for
+        every name of :attr:`extra_dims`); by default the vectors alone."""
+        return self(frames, clips), {}
 
 
 class BaseSceneExtractor(BaseComponent):

@@ -2,13 +2,16 @@
 
 Two passes over the frames. The first detects and tracks; the second estimates the poses
 of the tracked people large enough (on the final tracklets, so every tracked frame gets
-one), cuts the video into clips (16 frames, non-overlapping by default) and runs the scene and clip extractors on each clip and the object extractors
-on each tracklet seen in it, and (optionally) builds object tubes at every frame. The
+one), cuts the video into clips (16 frames, non-overlapping by default) and runs the scene
+and clip extractors on each clip and the object extractors on each tracklet seen in it,
+and (optionally) builds object tubes at every frame. Without a detector and tracker only
+the clip (segment) features are computed. The
 ``long_track_only`` extractors (motion, by default) only run on tracklets with more than
 ``min_track_length`` tracked frames (the HSC supplement: more than 10); shorter ones are
 kept with their appearance, and their motion rows are zero with ``motion_valid`` 0 in
 ``objects_index``.
 """
+import os.path as osp
 from collections import deque
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -31,8 +34,9 @@ class VideoParser:
     """Detector -> tracker -> pose -> per-clip object, scene and clip features, and tubes.
 
     Args:
-        detector: DETECTORS config.
-        tracker: TRACKERS config.
+        detector: DETECTORS config; None (with ``tracker`` None) parses no objects, for
+            segment features alone (the first pass then only counts the frames).
+        tracker: TRACKERS config, or None with ``detector``.
         pose: EXTRACTORS config of a pose estimator, or None.
         object_extractors: ``{name: EXTRACTORS config}`` run on every object clip
             (``appearance``, ``motion`` ...); stored as ``objects_<name>``.
@@ -53,13 +57,17 @@ class VideoParser:
             get zero keypoints); None: every tracklet.
     """
 
-    def __init__(self, detector: dict, tracker: dict, pose: Optional[dict] = None,
+    def __init__(self, detector: Optional[dict] = None, tracker: Optional[dict] = None,
+                 pose: Optional[dict] = None,
                  object_extractors: Optional[Dict[str, dict]] = None,
                  long_track_only: Optional[Sequence[str]] = None,
                  scene_extractor: Optional[dict] = None, clip_extractor: Optional[dict] = None,
                  tube_builder: Optional[dict] = None, clip_len: int = 16, stride: int = 16,
                  min_track_length: int = 10, min_pose_height: float = 0.0,
                  pose_labels: Optional[Sequence[str]] = None) -> None:
+        if (detector is None) != (tracker is None):
+            raise ConfigError('VideoParser: give both a detector and a tracker, or neither '
+                              '(segment features only)')
         self.detector = _build(DETECTORS, detector)
         self.tracker = _build(TRACKERS, tracker)
         self.pose = _build(EXTRACTORS, pose)
@@ -89,11 +97,40 @@ class VideoParser:
                             *self.object_extractors.values())
                 if c is not None]
 
+    def named_components(self) -> List[Tuple[str, object]]:
+        """``(config key, component)`` of every component, sub-components included
+        (``scene_extractor.segmenter``)."""
+        named = [('detector', self.detector), ('tracker', self.tracker), ('pose', self.pose),
+                 *[(f'object_extractors.{k}', v) for k, v in self.object_extractors.items()],
+                 ('scene_extractor', self.scene_extractor),
+                 ('clip_extractor', self.clip_extractor), ('tube_builder', self.tube_builder)]
+        out = []
+        for key, component in named:
+            if component is None:
+                continue
+            out.append((key, component))
+            inner = getattr(component, 'segmenter', None)
+            if inner is not None and not isinstance(inner, dict):
+                out.append((f'{key}.segmenter', inner))
+        return out
+
+    def missing_checkpoints(self) -> List[Tuple[str, str]]:
+        """``(config key, path)`` of the local weight files named by the components'
+        ``checkpoint`` that do not exist (URLs are not checked), so that a run can refuse
+        to start with one message listing them all instead of failing on the first."""
+        missing = []
+        for key, component in self.named_components():
+            path = getattr(component, 'checkpoint', None)
+            if isinstance(path, str) and '://' not in path and \
+                    not osp.isfile(osp.expanduser(path)):
+                missing.append((key, path))
+        return missing
+
     def labels(self, tracklets: Sequence[Tracklet]) -> List[str]:
         """Class names of a video: the detector's classes in their order, then any other
         label a tracker gave, sorted (so that the detector's classes keep one index in
         every video)."""
-        known = list(self.detector.classes)
+        known = list(self.detector.classes) if self.detector is not None else []
         return known + sorted({t.label for t in tracklets} - set(known))
 
     # ------------------------------------------------------------------ pass 1
@@ -110,6 +147,10 @@ class VideoParser:
             if callable(getattr(component, 'prepare', None)):
                 component.prepare(source)
         count = 0
+        if self.detector is None:  # segment features only: just count the frames
+            for _ in source:
+                count += 1
+            return [], count
         for index, frame in enumerate(source):
             self.tracker.update(index, self.detector(frame, index), frame)
             count += 1
@@ -129,6 +170,16 @@ class VideoParser:
         for i, kp in zip(tall, keypoints.reshape(len(tall), 17, 3)):
             t, row = posed[i]
             t.keypoints[row] = kp
+
+    def _object_fields(self) -> Dict[str, int]:
+        """``{field: width}`` of the per-object arrays: each extractor's vectors, then its
+        extra outputs as ``<extractor>_<output>``."""
+        fields = {}
+        for name, extractor in self.object_extractors.items():
+            fields[name] = extractor.dim
+            for key, width in (getattr(extractor, 'extra_dims', None) or {}).items():
+                fields[f'{name}_{key}'] = int(width)
+        return fields
 
     # ------------------------------------------------------------------ pass 2
     @staticmethod
@@ -152,14 +203,29 @@ class VideoParser:
         out = {}
         for name, extractor in self.object_extractors.items():
             values = np.zeros((len(objects), extractor.dim), np.float32)
+            extra_dims = dict(getattr(extractor, 'extra_dims', None) or {})
+            extras = {k: np.zeros((len(objects), w), np.float32) for k, w in extra_dims.items()}
             picked = np.flatnonzero([name not in self.long_track_only
                                      or o.track_length > self.min_track_length
                                      for o in objects]) if objects else np.zeros(0, int)
             if picked.size:
-                values[picked] = np.asarray(
-                    extractor(buffer, [objects[i] for i in picked]),
-                    np.float32).reshape(picked.size, extractor.dim)
+                chosen = [objects[i] for i in picked]
+                if extra_dims:
+                    vectors, more = extractor.extract(buffer, chosen)
+                    missing = sorted(set(extra_dims) - set(more))
+                    if missing:
+                        raise DataError(f'object extractor {name!r} '
+                                        f'({type(extractor).__name__}) gave no {missing}')
+                    for key, width in extra_dims.items():
+                        extras[key][picked] = np.asarray(more[key], np.float32).reshape(
+                            picked.size, width)
+                else:
+                    vectors = extractor(buffer, chosen)
+                values[picked] = np.asarray(vectors, np.float32).reshape(picked.size,
+                                                                         extractor.dim)
             out[name] = values
+            for key, value in extras.items():
+                out[f'{name}_{key}'] = value
         return out
 
     def parse(self, source, info: VideoInfo) -> Tuple[Dict[str, np.ndarray], dict]:
@@ -184,7 +250,7 @@ class VideoParser:
         label_index = {name: i for i, name in enumerate(labels)}
         with_keypoints = self.pose is not None or any(t.keypoints is not None
                                                       for t in tracklets)
-        rows: Dict[str, list] = {k: [] for k in self.object_extractors}
+        rows: Dict[str, list] = {k: [] for k in self._object_fields()}
         index, boxes, mask, keypoints, actions, scene, clip = [], [], [], [], [], [], []
         tubes: List[Dict[str, np.ndarray]] = []
         tube_len = self.tube_builder.length if self.tube_builder is not None else 0
@@ -238,9 +304,9 @@ class VideoParser:
         if with_keypoints:
             arrays['objects_keypoints'] = np.asarray(keypoints, np.float32).reshape(
                 -1, self.clip_len, 17, 3)
-        for name, extractor in self.object_extractors.items():
+        for name, width in self._object_fields().items():
             arrays[f'objects_{name}'] = np.concatenate(rows[name]) if rows[name] else \
-                np.zeros((0, extractor.dim), np.float32)
+                np.zeros((0, width), np.float32)
         if self.scene_extractor is not None:
             arrays['scene'] = np.asarray(scene, np.float32).reshape(
                 len(spans), self.scene_extractor.dim)

@@ -91,7 +91,7 @@ def collect_env() -> dict:
     info['vadkit'] = vadkit.__version__
     info['numpy'] = numpy.__version__
     for name, module in (('mmcv', 'mmcv'), ('mmdet', 'mmdet'), ('mmpose', 'mmpose'),
-                         ('mmaction2', 'mmaction')):
+                         ('mmaction2', 'mmaction'), ('mmsegmentation', 'mmseg')):
         info[name] = _version_of(module)
     from vadkit.plugins import load_plugins
     info['plugins'] = ', '.join(
@@ -102,7 +102,7 @@ def collect_env() -> dict:
 
 def _version_of(module: str) -> Optional[str]:
     from importlib import metadata
-    dist = {'mmaction': 'mmaction2'}.get(module, module)
+    dist = {'mmaction': 'mmaction2', 'mmseg': 'mmsegmentation'}.get(module, module)
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
