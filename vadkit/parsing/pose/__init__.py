@@ -1,5 +1,6 @@
 """Pose estimators (registry EXTRACTORS): boxes to COCO-17 keypoints."""
 from .mediapipe_pose import MediaPipePose
+from .mmpose_topdown import MMPoseTopDown
 from .oracle import OraclePose
 
-__all__ = ['MediaPipePose', 'OraclePose']
+__all__ = ['MMPoseTopDown', 'MediaPipePose', 'OraclePose']
