@@ -10,6 +10,11 @@ world at 320x240 (written to a temporary folder), the PETS 2009 clip
 ``data/real/vtest.avi`` at 768x576 (``tools/misc/fetch_sample_videos.sh``) and UCSD Ped2
 frames at 360x240 (``../shared/data/ped2``); cases whose input is absent are skipped.
 
+The ``mm/`` cases time the OpenMMLab backends, each with its tiny random-initialised
+model (``configs/parsing/models/``) and with the paper-size model of the papers' parsing
+configs (random weights: speed does not depend on them); ``--only mm/ --repeat 1`` runs
+them alone (about 10 minutes on 2 cores).
+
 Target: the built-in synthetic parsing (``configs/parsing/builtin_synthetic.py``) at 25
 frames per second or more on one core, so that the demo world (4,741 frames) parses in
 a few minutes on this machine.
@@ -145,37 +150,40 @@ def _detector_case(cfg: dict, frames_fn: Callable, prepare: bool = False):
     return run
 
 
-def _tracker_case():
-    from vadkit.parsing.oracle_utils import WORLD_CATEGORIES, boxes_by_frame
-    from vadkit.registry import TRACKERS
-    frames, info = world_video()
-    by_frame = boxes_by_frame(info.annotation)
-    rng = np.random.default_rng(0)
-    dets = []
-    for i in range(len(frames)):
-        rows = [[*(box + np.tile(rng.normal(0, 2, 2), 2)), 0.9, WORLD_CATEGORIES.index(cat)]
-                for _, cat, box, _ in by_frame.get(i, [])]
-        dets.append(np.asarray(rows, np.float64).reshape(-1, 6))
-    tracker = TRACKERS.build(dict(type='SortTracker'))
+def _tracker_case(cfg: dict):
+    def run():
+        from vadkit.parsing.oracle_utils import WORLD_CATEGORIES, boxes_by_frame
+        from vadkit.registry import TRACKERS
+        frames, info = world_video()
+        by_frame = boxes_by_frame(info.annotation)
+        rng = np.random.default_rng(0)
+        dets = []
+        for i in range(len(frames)):
+            rows = [[*(box + np.tile(rng.normal(0, 2, 2), 2)), 0.9,
+                     WORLD_CATEGORIES.index(cat)] for _, cat, box, _ in by_frame.get(i, [])]
+            dets.append(np.asarray(rows, np.float64).reshape(-1, 6))
+        tracker = TRACKERS.build(cfg)
 
-    def work():
-        for i, d in enumerate(dets):
-            tracker.update(i, d)
-        return tracker.finish(WORLD_CATEGORIES)
+        def work():
+            for i, d in enumerate(dets):
+                tracker.update(i, d)
+            return tracker.finish(WORLD_CATEGORIES)
 
-    before = rss_mb()
-    seconds, _ = best_of(work, lambda: tracker.reset(info))
-    return dict(unit='frames', rate=len(dets) / seconds,
-                per_frame_ms=1000 * seconds / len(dets),
-                objects_per_frame=float(np.mean([len(d) for d in dets])),
-                rss_before_mb=before)
+        before = rss_mb()
+        seconds, _ = best_of(work, lambda: tracker.reset(info))
+        return dict(unit='frames', rate=len(dets) / seconds,
+                    per_frame_ms=1000 * seconds / len(dets),
+                    objects_per_frame=float(np.mean([len(d) for d in dets])),
+                    rss_before_mb=before)
+    return run
 
 
-def _object_case(cfg: dict):
+def _object_case(cfg: dict, max_clips: Optional[int] = None):
     def run():
         from vadkit.registry import EXTRACTORS
         frames, info = world_video()
-        clips = [(s, e, objects) for s, e, objects in oracle_clips(frames, info) if objects]
+        clips = [(s, e, objects) for s, e, objects in oracle_clips(frames, info)
+                 if objects][:max_clips]
         count = sum(len(objects) for _, _, objects in clips)
         extractor = EXTRACTORS.build(cfg)
         extractor.reset(info)
@@ -188,7 +196,8 @@ def _object_case(cfg: dict):
     return run
 
 
-def _clip_level_case(cfg: dict, kind: str, frames_fn: Callable):
+def _clip_level_case(cfg: dict, kind: str, frames_fn: Callable,
+                     max_clips: Optional[int] = None):
     def run():
         from vadkit.parsing import VideoInfo, clip_spans
         from vadkit.registry import EXTRACTORS
@@ -197,7 +206,7 @@ def _clip_level_case(cfg: dict, kind: str, frames_fn: Callable):
             return None
         extractor = EXTRACTORS.build(cfg)
         h, w = frames[0].shape[:2]
-        spans = clip_spans(len(frames))
+        spans = clip_spans(len(frames))[:max_clips]
 
         def work():
             for s, e in spans:
@@ -242,14 +251,14 @@ def _tubes_case(crop_size):
     return run
 
 
-def _pose_case(cfg: dict):
+def _pose_case(cfg: dict, step: int = 10):
     def run():
         from vadkit.parsing.oracle_utils import boxes_by_frame
         from vadkit.registry import EXTRACTORS
         frames, info = world_video()
         by_frame = boxes_by_frame(info.annotation)
         picks = [(i, np.stack([e[2] for e in by_frame[i] if e[1] == 'person']))
-                 for i in range(0, len(frames), 10)
+                 for i in range(0, len(frames), step)
                  if any(e[1] == 'person' for e in by_frame.get(i, []))]
         crops = sum(len(b) for _, b in picks)
         estimator = EXTRACTORS.build(cfg)
@@ -314,7 +323,7 @@ CASES: Dict[str, Callable] = {
         dict(type='HOGPeopleDetector'), vtest_frames),
     'detect/HOGPeople upscale 3.5, 360x240 (Ped2)': _detector_case(
         dict(type='HOGPeopleDetector', upscale=3.5), lambda: ped2_frames(30)),
-    'tracker/SortTracker (noisy ground truth)': _tracker_case,
+    'tracker/SortTracker (noisy ground truth)': _tracker_case(dict(type='SortTracker')),
     'object/ColorHOGAppearance': _object_case(dict(type='ColorHOGAppearance')),
     'object/SkeletonKinematics': _object_case(dict(type='SkeletonKinematics')),
     'object/MobileNetV2Appearance': _object_case(dict(type='MobileNetV2Appearance')),
@@ -336,6 +345,68 @@ CASES: Dict[str, Callable] = {
     'parser/builtin_pets2009 (vtest, with BlazePose)': _parser_case(
         'builtin_pets2009.py', _real_input(vtest_frames, 64)),
 }
+
+# ------------------------------------------------------------------ OpenMMLab backends
+# Each with the tiny random-initialised model of configs/parsing/models/ ("tiny") and with
+# the paper-size model of the papers' parsing configs, random weights ("paper"): the speed
+# does not depend on the weights.
+MODELS = osp.join(REPO, 'configs', 'parsing', 'models')
+YOLOV3 = 'mmdet::yolo/yolov3_d53_8xb8-ms-608-273e_coco.py'
+HRNET = 'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py'
+POSEC3D = 'mmaction::skeleton/posec3d/slowonly_r50_8xb16-u48-240e_ntu60-xsub-keypoint.py'
+DEEPLAB = 'mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-40k_cityscapes-512x1024.py'
+I3D = 'mmaction::recognition/i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py'
+TRN = 'mmaction::recognition/trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv1-rgb.py'
+TINY_VIT = dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2)
+OPENMMLAB_CASES: Dict[str, Callable] = {
+    'mm/detect/MMDetDetector tiny YOLOv3 320x240': _detector_case(
+        dict(type='MMDetDetector', config=osp.join(MODELS, 'yolov3_tiny.py'), score_thr=0.0),
+        world_video),
+    'mm/detect/MMDetDetector paper YOLOv3-608 360x240 (Ped2)': _detector_case(
+        dict(type='MMDetDetector', config=YOLOV3), lambda: ped2_frames(8)),
+    'mm/detect/MMDetDetector paper YOLOv3-608 768x576 (vtest)': _detector_case(
+        dict(type='MMDetDetector', config=YOLOV3), lambda: vtest_frames(8)),
+    'mm/tracker/MMDetTracker ByteTrack (noisy ground truth)': _tracker_case(
+        dict(type='MMDetTracker')),
+    'mm/tracker/MMDetTracker OC-SORT (noisy ground truth)': _tracker_case(
+        dict(type='MMDetTracker', tracker=dict(type='OCSORTTracker',
+                                               motion=dict(type='KalmanFilter')))),
+    'mm/pose/MMPoseTopDown tiny HRNet': _pose_case(
+        dict(type='MMPoseTopDown', config=osp.join(MODELS, 'hrnet_tiny.py'))),
+    'mm/pose/MMPoseTopDown paper HRNet-W32 256x192': _pose_case(
+        dict(type='MMPoseTopDown', config=HRNET), step=30),
+    'mm/object/PoseConv3DEncoder tiny': _object_case(
+        dict(type='PoseConv3DEncoder', config=osp.join(MODELS, 'poseconv3d_tiny.py'))),
+    'mm/object/PoseConv3DEncoder paper, 1 view (configs/parsing/hsc_*)': _object_case(
+        dict(type='PoseConv3DEncoder', config=POSEC3D, num_clips=1, double=False),
+        max_clips=2),
+    'mm/object/ViTAppearance tiny, 4 crops per object clip': _object_case(
+        dict(type='ViTAppearance', num_samples=4, **TINY_VIT)),
+    'mm/object/ViTAppearance paper ViT-L/16, 4 crops per object clip': _object_case(
+        dict(type='ViTAppearance', num_samples=4), max_clips=1),
+    'mm/scene/SegmentationScene tiny DeepLabV3+ 360x240 (Ped2)': _clip_level_case(
+        dict(type='SegmentationScene', segmenter=dict(
+            type='MMSegSegmenter', config=osp.join(MODELS, 'deeplabv3plus_tiny.py'))),
+        'scene', ped2_frames, max_clips=3),
+    'mm/scene/SegmentationScene paper DeepLabV3+ R50 360x240 (Ped2)': _clip_level_case(
+        dict(type='SegmentationScene', segmenter=dict(type='MMSegSegmenter', config=DEEPLAB)),
+        'scene', lambda: ped2_frames(16), max_clips=1),
+    'mm/clip/MMActionClipEncoder tiny I3D 112 crop': _clip_level_case(
+        dict(type='MMActionClipEncoder', config=osp.join(MODELS, 'i3d_tiny.py'),
+             short_side=128, crop_size=112), 'clip', ped2_frames, max_clips=3),
+    'mm/clip/MMActionClipEncoder paper I3D R50 224 centre crop (GCL)': _clip_level_case(
+        dict(type='MMActionClipEncoder', config=I3D), 'clip', lambda: ped2_frames(32),
+        max_clips=2),
+    'mm/clip/MMActionClipEncoder paper I3D R50 ten-crop': _clip_level_case(
+        dict(type='MMActionClipEncoder', config=I3D, crops='ten'), 'clip',
+        lambda: ped2_frames(16), max_clips=1),
+    'mm/clip/MMActionClipEncoder paper TRN R50 14 patches (SA-CRF)': _clip_level_case(
+        dict(type='MMActionClipEncoder', config=TRN, grid=(1, 2, 3), spatial_pool='max'),
+        'clip', lambda: ped2_frames(16), max_clips=1),
+    'mm/parser/openmmlab_tiny_synthetic (every backend, tiny)': _parser_case(
+        'openmmlab_tiny_synthetic.py'),
+}
+CASES.update(OPENMMLAB_CASES)
 
 
 def run_case(name: str) -> dict:
