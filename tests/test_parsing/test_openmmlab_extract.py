@@ -20,7 +20,7 @@ CONFIGS = osp.join(REPO_ROOT, 'configs', 'parsing')
 TINY = osp.join(CONFIGS, 'openmmlab_tiny_synthetic.py')
 TINY_PED2 = osp.join(CONFIGS, 'openmmlab_tiny_ped2.py')
 #: What the tiny models give (configs/parsing/openmmlab_tiny_synthetic.py and models/).
-TINY_DIMS = dict(appearance=32, motion=32, actions=5, clip_patches=5, clip_dim=128)
+TINY_DIMS = dict(appearance=32, motion=32, actions=5)
 
 
 def _extract(config, root, out, *extra, timeout=400):
@@ -38,7 +38,8 @@ def world(tmp_path_factory):
     return root
 
 
-def _check_store(store: FeatureStore, video: str, width: int, height: int) -> dict:
+def _check_store(store: FeatureStore, video: str, width: int, height: int,
+                 clips_shape: tuple) -> dict:
     """The fields the methods read, consistent with each other; returns the arrays."""
     arrays, meta = store.read(video), store.meta(video)
     spans = np.asarray(arrays['clip_spans'])
@@ -82,7 +83,7 @@ def _check_store(store: FeatureStore, video: str, width: int, height: int) -> di
     assert scene.shape == (c, scene_feature_dim(height, width))
     np.testing.assert_allclose(np.linalg.norm(scene, axis=1), 1.0, atol=1e-5)
     clips = np.asarray(arrays['clips'])
-    assert clips.shape == (c, TINY_DIMS['clip_patches'], TINY_DIMS['clip_dim'])
+    assert clips.shape == (c, *clips_shape)
     assert np.isfinite(clips).all() and np.abs(clips).sum() > 0
     return arrays
 
@@ -93,7 +94,7 @@ def test_every_backend_in_one_extraction_on_the_generated_world(world, tmp_path)
     assert result.returncode == 0, result
     store = FeatureStore(out)
     assert store.videos() == ['01_0001']
-    arrays = _check_store(store, '01_0001', 320, 240)
+    arrays = _check_store(store, '01_0001', 320, 240, (5, 128))  # tiny I3D, 1 + 4 patches
     assert arrays['scene'].shape[1] == 300  # 240 / 16 x 320 / 16
     # a second run finds the video done and recomputes nothing
     again = _extract(TINY, world, out, '--videos', '01_0001')
@@ -106,7 +107,8 @@ def test_every_backend_on_ped2_frames_gives_the_papers_scene_size(tmp_path):
     out = str(tmp_path / 'ped2')
     result = _extract(TINY_PED2, root, out, '--videos', '09')  # 120 frames
     assert result.returncode == 0, result
-    arrays = _check_store(FeatureStore(out), '09', 360, 240)
+    # the tiny TRN-style 2D backbone with SA-CRF's 1 + 4 + 9 max-pooled patches
+    arrays = _check_store(FeatureStore(out), '09', 360, 240, (14, 256))
     assert arrays['scene'].shape == (7, 330)  # the HSC supplement's D_B for Ped2
 
 
@@ -116,7 +118,7 @@ def test_segment_features_alone_parse_no_objects(world, tmp_path):
         f"_base_ = ['{TINY}']\n"
         "parser = dict(_delete_=True, type='VideoParser',\n"
         "              clip_extractor=dict(type='MMActionClipEncoder',\n"
-        f"                                  config='{CONFIGS}/models/i3d_tiny.py',\n"
+        f"                                  config='{CONFIGS}/models/slowonly_tiny.py',\n"
         "                                  short_side=64, crop_size=56, crops='five',\n"
         "                                  crop_reduce='stack'))\n")
     out = str(tmp_path / 'segments')

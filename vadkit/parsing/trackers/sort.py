@@ -10,7 +10,7 @@ from vadkit.registry import TRACKERS
 from vadkit.structures.boxes import box_iou
 from vadkit.utils.errors import DataError
 
-from ..base import DETECTION_FIELDS, BaseTracker, Tracklet, VideoInfo
+from ..base import BaseTracker, Tracklet, VideoInfo, check_detections
 
 #: Values of ``output_box``.
 OUTPUT_BOXES = ('detection', 'filtered')
@@ -240,27 +240,8 @@ class SortTracker(BaseTracker):
         return dict(self._id_map)
 
     def _check(self, frame_index: int, detections: np.ndarray) -> Tuple[int, np.ndarray]:
-        where = f'{type(self).__name__}: video {self._video}, frame {frame_index}'
-        if int(frame_index) != frame_index:
-            raise DataError(f'{where}: the frame index must be an integer')
-        frame_index = int(frame_index)
-        if self._last_frame is not None and frame_index <= self._last_frame:
-            raise DataError(f'{where}: frame indices must increase (the previous one was '
-                            f'{self._last_frame}); call reset() before a new video')
-        dets = np.asarray(detections, np.float64)
-        if dets.size == 0:
-            return frame_index, np.zeros((0, 6))
-        if dets.ndim != 2 or dets.shape[1] != len(DETECTION_FIELDS):
-            raise DataError(f'{where}: detections must be N x 6 '
-                            f'{DETECTION_FIELDS}, got shape {dets.shape}')
-        if not np.isfinite(dets).all():
-            raise DataError(f'{where}: detections hold NaN or infinite values')
-        if (dets[:, 2] < dets[:, 0]).any() or (dets[:, 3] < dets[:, 1]).any():
-            raise DataError(f'{where}: a detection box has x2 < x1 or y2 < y1')
-        cls = dets[:, 5]
-        if (cls < 0).any() or (cls != np.round(cls)).any():
-            raise DataError(f'{where}: class_index must hold non-negative integers')
-        return frame_index, dets
+        return check_detections(type(self).__name__, self._video, frame_index, self._last_frame,
+                                detections)
 
     # ------------------------------------------------------------------ matching
     def _match_iou(self, tracks: List[_Track], dets: np.ndarray, candidates: np.ndarray,
