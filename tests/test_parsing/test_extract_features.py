@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, run_tool
 from tests.helpers.files import tree_digest
-from vadkit.datasets.synthetic import world_config, write_world
+from tests.helpers.world import write_tiny_world
 from vadkit.parsing import FeatureStore
 
 BUILTIN = osp.join(REPO_ROOT, 'configs', 'parsing', 'builtin_synthetic.py')
@@ -23,9 +23,7 @@ ORACLE = osp.join(REPO_ROOT, 'configs', 'parsing', 'oracle_synthetic.py')
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('parse_world'))
-    write_world(root, world_config('tiny', width=320, height=240, train_videos=1,
-                                   test_videos=3, num_frames=(48, 64)), seed=5,
-                progress=False)
+    write_tiny_world(root, test_videos=3, num_frames=(48, 64), seed=5)
     return root
 
 

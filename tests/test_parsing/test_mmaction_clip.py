@@ -370,11 +370,10 @@ def test_bad_segments_are_named(encoders, ped2, monkeypatch):
 def test_the_encoder_in_the_parser(tmp_path):
     """VideoParser with the oracle detector and tracker on a generated-world video: one
     ``[num_patches, dim]`` block per 16-frame clip, equal to the encoder on those frames."""
-    from vadkit.datasets.synthetic import world_config, write_world
+    from tests.helpers.world import write_tiny_world
     from vadkit.parsing import VideoInfo, VideoParser, VideoSource
     root = str(tmp_path / 'world')
-    write_world(root, world_config('tiny', width=320, height=240, train_videos=1,
-                                   test_videos=1, num_frames=(48, 48)), seed=5, progress=False)
+    write_tiny_world(root, test_videos=1, num_frames=(48, 48), seed=5)
     video = sorted(glob.glob(osp.join(root, 'testing', 'frames', '*')))[0]
     name = osp.basename(video)
     with open(osp.join(root, 'annotations', f'{name}.json')) as f:

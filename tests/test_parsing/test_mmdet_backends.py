@@ -43,11 +43,9 @@ SMALL_WORLD = '/tmp/w/small'
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     """A tiny generated world: 3 test videos of 48-64 frames at 320 x 240."""
-    from vadkit.datasets.synthetic import world_config, write_world
+    from tests.helpers.world import write_tiny_world
     root = tmp_path_factory.mktemp('mmdet_world')
-    write_world(str(root), world_config('tiny', width=320, height=240, train_videos=1,
-                                        test_videos=3, num_frames=(48, 64)),
-                seed=5, progress=False)
+    write_tiny_world(str(root), test_videos=3, num_frames=(48, 64), seed=5)
     return str(root)
 
 

@@ -8,7 +8,7 @@ import pytest
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT, require_shared_data, run_tool
-from vadkit.datasets.synthetic import world_config, write_world
+from tests.helpers.world import write_tiny_world
 from vadkit.parsing import FeatureStore
 from vadkit.parsing.extractors import scene_feature_dim
 
@@ -32,9 +32,7 @@ def _extract(config, root, out, *extra, timeout=400):
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('mm_world'))
-    write_world(root, world_config('tiny', width=320, height=240, train_videos=1,
-                                   test_videos=2, num_frames=(48, 64)), seed=5,
-                progress=False)
+    write_tiny_world(root, test_videos=2, num_frames=(48, 64), seed=5)
     return root
 
 

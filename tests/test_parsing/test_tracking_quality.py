@@ -9,7 +9,7 @@ import pytest
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT
-from vadkit.datasets.synthetic import world_config, write_world
+from tests.helpers.world import write_tiny_world
 from vadkit.evaluation.functional import clear_mot, id_scores, track_length_stats
 from vadkit.parsing import VideoInfo, VideoSource
 from vadkit.registry import PARSERS
@@ -20,9 +20,7 @@ BUILTIN = osp.join(REPO_ROOT, 'configs', 'parsing', 'builtin_synthetic.py')
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('tracking_world'))
-    write_world(root, world_config('tiny', width=320, height=240, train_videos=1,
-                                   test_videos=2, num_frames=(120, 150)), seed=0,
-                progress=False)
+    write_tiny_world(root, test_videos=2, num_frames=(120, 150), seed=0)
     return root
 
 

@@ -214,11 +214,9 @@ def test_bad_arguments_are_named():
 # ---------------------------------------------------------------- real crops
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
-    from vadkit.datasets.synthetic import world_config, write_world
+    from tests.helpers.world import write_tiny_world
     root = str(tmp_path_factory.mktemp('world'))
-    write_world(root, world_config('tiny', width=320, height=240, train_videos=1,
-                                   test_videos=1, num_frames=(48, 64)), seed=5,
-                progress=False)
+    write_tiny_world(root, test_videos=1, num_frames=(48, 64), seed=5)
     folder = sorted(glob.glob(osp.join(root, 'testing', 'frames', '*')))[0]
     video = osp.basename(folder)
     with open(osp.join(root, 'annotations', f'{video}.json')) as f:

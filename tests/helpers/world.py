@@ -1,0 +1,14 @@
+"""The small generated world the parsing tests run on."""
+from typing import Tuple
+
+from vadkit.datasets.synthetic import world_config, write_world
+
+
+def write_tiny_world(root: str, test_videos: int = 1, num_frames: Tuple[int, int] = (48, 64),
+                     seed: int = 5) -> str:
+    """Write a 'tiny' generated world at 320 x 240 (one training video, ``test_videos``
+    test videos of ``num_frames`` frames) into ``root``; returns ``root``."""
+    write_world(str(root), world_config('tiny', width=320, height=240, train_videos=1,
+                                        test_videos=test_videos, num_frames=num_frames),
+                seed=seed, progress=False)
+    return str(root)
