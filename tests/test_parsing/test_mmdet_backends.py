@@ -248,6 +248,35 @@ def test_checkpoint_of_another_model(tmp_path):
         MMDetDetector(CONFIG, checkpoint=path).model  # noqa: B018
 
 
+def test_older_checkpoints_name_their_classes_in_CLASSES(detector, tmp_path):
+    """mmdet 2.x model-zoo checkpoints (the YOLOv3 ones among them) keep the class names
+    in ``meta['CLASSES']``."""
+    path = str(tmp_path / 'v2.pth')
+    save_weights(detector.model, path, meta=dict(CLASSES=[f'k{i}' for i in range(80)]))
+    old = MMDetDetector(CONFIG, checkpoint=path, classes=('k3', 'k1'))
+    assert old.model_classes[:2] == ('k0', 'k1') and old.classes == ('k3', 'k1')
+
+
+def test_a_mismatch_says_how_to_load_what_fits(detector, tmp_path):
+    state = {k: v for k, v in detector.model.state_dict().items() if 'bbox_head' not in k}
+    path = str(tmp_path / 'headless.pth')
+    torch.save(dict(state_dict=state), path)
+    with pytest.raises(CheckpointMismatchError, match='MMDetDetector: .*missing.*strict=False'):
+        MMDetDetector(CONFIG, checkpoint=path).model  # noqa: B018
+    frame = np.zeros((64, 96, 3), np.uint8)
+    partial = MMDetDetector(CONFIG, checkpoint=path, strict=False, score_thr=0.0, classes=None)
+    with pytest.warns(UserWarning, match='loaded partly: .* model weights missing'):
+        partial.model  # noqa: B018
+    assert partial(frame, 0).shape[1] == 6  # the backbone and neck loaded, the head random
+    wider = MMDetDetector(CONFIG, checkpoint=str(tmp_path / 'w.pth'),
+                          cfg_options={'model.bbox_head.num_classes': 3},
+                          class_names=('a', 'b', 'c'), classes=None)
+    detector.save_weights(str(tmp_path / 'w.pth'))
+    with pytest.raises(CheckpointMismatchError, match='shape mismatch') as info:
+        wider.model  # noqa: B018
+    assert 'strict=False' not in str(info.value)  # it would not help there
+
+
 def test_detector_bad_arguments():
     for kwargs, name in ((dict(score_thr=1.5), 'score_thr'), (dict(score_thr=-0.1), 'score_thr'),
                          (dict(classes='person'), 'classes'), (dict(classes=()), 'classes'),

@@ -27,6 +27,7 @@ import importlib
 import os
 import os.path as osp
 import tempfile
+import warnings
 from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
@@ -188,9 +189,17 @@ def load_weights(model: nn.Module, checkpoint: str, who: str = 'this backend',
             any missing or extra key; otherwise shape mismatches or no shared key).
     """
     from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict
+    from vadkit.utils.errors import CheckpointMismatchError
     loaded = read_checkpoint(checkpoint, who)
     state = extract_state_dict(loaded)
-    check_state_dict_fits(model, state, source=checkpoint, strict=strict)
+    try:
+        problems = check_state_dict_fits(model, state, source=checkpoint, strict=strict)
+    except CheckpointMismatchError as exc:
+        hint = (' (strict=False in the component\'s config loads the weights that fit and '
+                'keeps the others random)') if strict and 'shape mismatch' not in str(exc) else ''
+        raise CheckpointMismatchError(f'{who}: {exc}{hint}') from None
+    if problems:  # strict=False: say what stayed random or was not used
+        warnings.warn(f'{who}: checkpoint {checkpoint} loaded partly: ' + '; '.join(problems))
     model.load_state_dict(state, strict=strict)
     meta = loaded.get('meta')
     return meta if isinstance(meta, dict) else {}

@@ -240,7 +240,9 @@ class MMDetDetector(OpenMMLabBackend, BaseDetector):
         who = type(self).__name__
         source = 'class_names'
         names = self.class_names
-        saved = (self._meta.get('dataset_meta') or {}).get('classes')
+        # mmdet 3.x checkpoints name their classes in dataset_meta, 2.x ones in CLASSES
+        saved = (self._meta.get('dataset_meta') or {}).get('classes') or \
+            self._meta.get('CLASSES')
         if saved:
             names, source = tuple(str(n) for n in saved), "checkpoint's dataset_meta.classes"
         head = getattr(self._model, 'bbox_head', None)
