@@ -162,6 +162,31 @@ def load_model_config(config: ModelConfig, who: str = 'this backend',
     return cfg
 
 
+def pipeline_step(cfg, types, predicate=None) -> Optional[dict]:
+    """The first transform of a model config's test pipeline whose ``type`` is one of
+    ``types`` (a name or names) and that ``predicate`` accepts, as a dict, or None.
+
+    The pipelines looked at, in order: ``test_pipeline``, the test dataloader's,
+    ``val_pipeline``, the val dataloader's (wrapped datasets are unwrapped).
+    """
+    names = (types, ) if isinstance(types, str) else tuple(types)
+    pipelines = []
+    for variable, loader in (('test_pipeline', 'test_dataloader'),
+                             ('val_pipeline', 'val_dataloader')):
+        pipelines.append(cfg.get(variable))
+        dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        while isinstance(dataset, dict) and 'pipeline' not in dataset and 'dataset' in dataset:
+            dataset = dataset['dataset']
+        if isinstance(dataset, dict):
+            pipelines.append(dataset.get('pipeline'))
+    for pipeline in pipelines:
+        for step in pipeline or []:
+            if isinstance(step, dict) and step.get('type') in names and \
+                    (predicate is None or predicate(step)):
+                return dict(step)
+    return None
+
+
 def read_checkpoint(checkpoint: str, who: str = 'this backend') -> dict:
     """A checkpoint file or URL as a dict (``state_dict`` / ``meta`` ...), loaded with
     ``weights_only=True`` through vadkit's allow-list."""

@@ -24,7 +24,8 @@ from vadkit.registry import DETECTORS
 from vadkit.utils.errors import ConfigError
 
 from ..base import BaseDetector, VideoInfo
-from ..openmmlab import OpenMMLabBackend, ModelConfig, default_scope, import_backend
+from ..openmmlab import (ModelConfig, OpenMMLabBackend, default_scope, import_backend,
+                         pipeline_step)
 from ..openmmlab import save_weights as _save_weights
 from ..video_io import as_uint8_frame
 
@@ -79,18 +80,8 @@ def rescale_boxes(boxes: np.ndarray, scale_factor: Tuple[float, float],
 
 
 def _test_resize(cfg) -> Optional[dict]:
-    """The first ``Resize`` of the config's test pipeline (``test_pipeline``, else the
-    test or val dataloader's), or None."""
-    pipelines = [cfg.get('test_pipeline')]
-    for loader in ('test_dataloader', 'val_dataloader'):
-        dataset = (cfg.get(loader) or {}).get('dataset') or {}
-        pipelines.append(dataset.get('pipeline'))
-    for pipeline in pipelines:
-        for step in pipeline or []:
-            if isinstance(step, dict) and step.get('type') in _RESIZE_TYPES \
-                    and step.get('scale') is not None:
-                return step
-    return None
+    """The first ``Resize`` with a ``scale`` of the config's test pipeline, or None."""
+    return pipeline_step(cfg, _RESIZE_TYPES, lambda step: step.get('scale') is not None)
 
 
 def _is_number(value) -> bool:

@@ -32,8 +32,8 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.errors import ConfigError, DataError
 
 from ..base import BaseObjectExtractor, ObjectClip, VideoInfo
-from ..openmmlab import ModelConfig, OpenMMLabBackend, default_scope, load_model_config
-from ..pose.mmpose_topdown import pipeline_step
+from ..openmmlab import (ModelConfig, OpenMMLabBackend, default_scope, load_model_config,
+                         pipeline_step)
 
 #: The paper's model: PoseConv3D (SlowOnly-R50) on NTU-60 X-Sub keypoint heatmaps.
 PAPER_CONFIG = 'mmaction::skeleton/posec3d/slowonly_r50_8xb16-u48-240e_ntu60-xsub-keypoint.py'

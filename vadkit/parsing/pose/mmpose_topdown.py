@@ -17,7 +17,8 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.errors import ConfigError, DataError
 
 from ..base import BasePoseEstimator
-from ..openmmlab import ModelConfig, OpenMMLabBackend, default_scope, import_backend
+from ..openmmlab import (ModelConfig, OpenMMLabBackend, default_scope, import_backend,
+                         pipeline_step)
 from ..video_io import as_uint8_frame
 
 #: The paper's model: HRNet-W32 trained on COCO, 256 x 192 input (weights not included).
@@ -27,25 +28,6 @@ PAPER_CONFIG = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
 NUM_KEYPOINTS = 17
 #: Index of each COCO-17 keypoint's mirror image (left <-> right), for the flip test.
 COCO_FLIP_INDICES = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
-
-
-def pipeline_step(cfg, name: str) -> Optional[dict]:
-    """The first transform of type ``name`` in a config's test (else val) pipeline."""
-    candidates = []
-    for key in ('test_dataloader', 'val_dataloader'):
-        dataset = (cfg.get(key) or {}).get('dataset') or {}
-        while isinstance(dataset, dict) and 'pipeline' not in dataset and 'dataset' in dataset:
-            dataset = dataset['dataset']
-        if isinstance(dataset, dict) and dataset.get('pipeline'):
-            candidates.append(dataset['pipeline'])
-    for key in ('test_pipeline', 'val_pipeline'):
-        if cfg.get(key):
-            candidates.append(cfg.get(key))
-    for pipeline in candidates:
-        for step in pipeline:
-            if isinstance(step, dict) and step.get('type') == name:
-                return dict(step)
-    return None
 
 
 @EXTRACTORS.register_module()
