@@ -1,0 +1,4 @@
+"""Building blocks of the methods: memory banks ... (registry MODELS)."""
+from .memory_bank import MemoryBank
+
+__all__ = ['MemoryBank']
