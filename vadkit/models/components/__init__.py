@@ -1,4 +1,5 @@
-"""Building blocks of the methods: memory banks ... (registry MODELS)."""
+"""Building blocks of the methods: memory banks, scene clusterers ... (registry MODELS)."""
 from .memory_bank import MemoryBank
+from .scene_clusterer import SceneClusterer
 
-__all__ = ['MemoryBank']
+__all__ = ['MemoryBank', 'SceneClusterer']
