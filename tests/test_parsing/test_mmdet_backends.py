@@ -54,10 +54,8 @@ def world_videos(root):
 
 
 def read_video(root, video):
-    paths = sorted(glob.glob(osp.join(root, 'testing', 'frames', video, '*.jpg')))
-    with open(osp.join(root, 'annotations', f'{video}.json')) as f:
-        annotation = json.load(f)
-    return [cv2.imread(p) for p in paths], annotation
+    from tests.helpers.world import read_world_video
+    return read_world_video(root, video)[1:]
 
 
 @pytest.fixture(scope='module')

@@ -7,7 +7,6 @@ coordinates, PoseConv3D's frame sampling, keypoint compaction, resizing, croppin
 Gaussian keypoint and limb heatmaps, mirroring) is checked on inputs built by hand and
 against mmaction2's own transforms.
 """
-import json
 import math
 import os.path as osp
 
@@ -64,10 +63,8 @@ def world(tmp_path_factory):
 
 
 def _video(world, name):
-    from vadkit.parsing import VideoSource
-    with open(osp.join(world, 'annotations', f'{name}.json')) as f:
-        annotation = json.load(f)
-    return list(VideoSource(osp.join(world, 'testing', 'frames', name))), annotation
+    from tests.helpers.world import read_world_video
+    return read_world_video(world, name)[1:]
 
 
 def _people(annotation, frame, min_size=12):

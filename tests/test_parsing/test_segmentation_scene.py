@@ -1,7 +1,5 @@
 """HSC's segmentation scene feature: the pooling/masking maths on hand-made score maps, the
 mmseg segmenter on real frames (a tiny random DeepLabV3+), checkpoints, the parser."""
-import glob
-import json
 import os.path as osp
 
 import cv2
@@ -235,12 +233,8 @@ def world(tmp_path_factory):
 
 
 def world_video(root):
-    folder = sorted(glob.glob(osp.join(root, 'testing', 'frames', '*')))[0]
-    video = osp.basename(folder)
-    with open(osp.join(root, 'annotations', f'{video}.json')) as f:
-        annotation = json.load(f)
-    frames = [cv2.imread(p) for p in sorted(glob.glob(osp.join(folder, '*.jpg')))]
-    return video, frames, annotation
+    from tests.helpers.world import read_world_video
+    return read_world_video(root)
 
 
 def test_mmseg_segmenter_gives_quarter_resolution_logits_of_real_frames(tiny):

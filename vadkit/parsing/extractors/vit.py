@@ -33,10 +33,10 @@ from vadkit.registry import EXTRACTORS
 from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict, safe_torch_load
 from vadkit.utils.errors import CheckpointError, CheckpointMismatchError
 
-from ..base import BaseObjectExtractor, ObjectClip
+from ..base import ObjectClip
 from ..openmmlab import check_device
 from ..openmmlab import save_weights as _save_weights
-from .appearance import crop_resized, mean_crop_embeddings, sampled_crops
+from .appearance import CropEmbeddingAppearance, crop_resized, sampled_crops
 
 #: ImageNet statistics of RGB images in [0, 1].
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -245,7 +245,7 @@ def load_vit_state(model: VisionTransformer, checkpoint: str) -> None:
 
 
 @EXTRACTORS.register_module()
-class ViTAppearance(BaseObjectExtractor):
+class ViTAppearance(CropEmbeddingAppearance):
     """Appearance of a tracked object within a clip as a Vision Transformer sees it (HSC).
 
     For each object clip the box is cropped at its tracked frames (every one by default,
@@ -400,19 +400,6 @@ class ViTAppearance(BaseObjectExtractor):
                 batch = self.to_tensor(sized[begin:begin + self.batch_size]).to(self.device)
                 out[begin:begin + len(batch)] = model(batch).float().cpu().numpy()
         return out
-
-    def __call__(self, frames: Sequence[np.ndarray], clips: Sequence[ObjectClip]) -> np.ndarray:
-        """Appearance vectors of object clips.
-
-        Args:
-            frames: The clip's frames, ``frames[i]`` being frame ``clips[k].start + i``.
-            clips: The object clips.
-
-        Returns:
-            ``float32[len(clips), dim]``.
-        """
-        return mean_crop_embeddings(frames, clips, self.crops, self.embed_crops, self.dim,
-                                    self.normalize)
 
     def describe(self) -> dict:
         out = {k: v for k, v in vars(self).items() if not k.startswith('_')}
