@@ -157,9 +157,7 @@ class HSCStream(nn.Module):
               slots: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Eq. 10-11: ``||f_t - Theta(sum_i w_i M_i)||^2`` per object, ``[B]``; ``slots``
         restricts the memory to some entries (Fig. 5's subsampling)."""
-        bank = self.memory.slots[self.memory.filled]
-        if slots is not None:
-            bank = self.memory.slots[slots]
+        bank = self.memory.slots[self.memory.filled if slots is None else slots]
         latent = self.encode(scene, feature)
         rebuilt = self.decoder(memory_readout(latent, bank, self.readout_temperature))
         return ((self.target(scene, feature) - rebuilt) ** 2).sum(dim=1)
