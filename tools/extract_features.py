@@ -15,15 +15,11 @@ takes every N-th video. A video that cannot be read is reported by name and skip
 run then exits with status 1 and lists them.
 """
 import argparse
-import json
 import os
-import os.path as osp
 import sys
-import time
 
-from vadkit.parsing import FeatureStore, VideoInfo, VideoSource, find_videos
-from vadkit.registry import PARSERS
-from vadkit.utils import CheckpointError, ConfigError, DataError
+from vadkit.parsing.extract import extract_features
+from vadkit.utils import ConfigError
 from vadkit.utils.cli import load_config, run_tool
 from vadkit.utils.setup_env import register_all_modules
 
@@ -68,79 +64,10 @@ def main(argv=None):
     videos_cfg = dict(cfg.videos)
     rank, world_size = _dist(args.launcher)
 
-    parser = PARSERS.build(parser_cfg)
-    missing = parser.missing_checkpoints()
-    if missing:
-        listed = '; '.join(f'parser.{key}.checkpoint={path}' for key, path in missing)
-        raise CheckpointError(
-            f'{args.config}: {len(missing)} weight file(s) not found: {listed}. Download them '
-            '(the config says from where) or, for random weights, pass --cfg-options '
-            + ' '.join(f'parser.{key}.checkpoint=None' for key, _ in missing))
-    store = FeatureStore(args.out, parser_cfg, extra=dict(videos=videos_cfg))
-    if rank == 0:
-        store.create()
-        store.clean_partials()
-    _barrier(world_size)
-
-    videos = find_videos(args.data_root, list(videos_cfg.get('patterns', ['*'])))
-    if args.videos:
-        known = dict(videos)
-        missing = [v for v in args.videos if v not in known]
-        if missing:
-            raise DataError(f'--videos: not found under {args.data_root}: {missing}')
-        videos = [(v, known[v]) for v in args.videos]
-    if not videos:
-        raise DataError(f'no videos under {args.data_root} match {videos_cfg.get("patterns")}')
-    mine = videos[rank::world_size]
-    todo = [(v, p) for v, p in mine if not store.has(v)]
-    if rank == 0:
-        print(f'{len(videos)} videos, {len(videos) - sum(not store.has(v) for v, _ in videos)} '
-              f'already in {args.out}; {world_size} rank(s)')
-
-    failed = []
-    bar = None
-    if not args.no_progress and rank == 0 and todo:
-        from tqdm import tqdm
-        bar = tqdm(total=len(todo), desc='parsing' if world_size == 1 else
-                   f'parsing (rank 0 of {world_size})', unit='video')
-    start, objects, frames = time.time(), 0, 0
-    for video_id, path in todo:
-        try:
-            source = VideoSource(path, video_id)
-            annotation = None
-            pattern = videos_cfg.get('annotations')
-            if pattern:
-                ann_path = osp.join(args.data_root, pattern.format(video=video_id))
-                if osp.isfile(ann_path):
-                    with open(ann_path, encoding='utf-8') as f:
-                        annotation = json.load(f)
-            info = VideoInfo(video_id, source.num_frames, source.width, source.height,
-                             source.fps, annotation)
-            arrays, meta = parser.parse(source, info)
-        except DataError as exc:
-            failed.append((video_id, str(exc)))
-            print(f'skipping video {video_id}: {exc}', file=sys.stderr)
-            continue
-        store.write(video_id, arrays, meta, rank)
-        objects += meta['counts']['objects']
-        frames += meta['num_frames']
-        if bar is not None:
-            elapsed = max(time.time() - start, 1e-6)
-            bar.set_postfix_str(f'{frames / elapsed:.1f} frames/s, '
-                                f'{objects / elapsed:.1f} objects/s', refresh=False)
-            bar.update()
-    if bar is not None:
-        bar.close()
-    if todo:
-        elapsed = max(time.time() - start, 1e-6)
-        print(f'rank {rank}: {len(todo) - len(failed)} videos, {frames} frames, {objects} '
-              f'object clips in {elapsed:.1f} s ({frames / elapsed:.1f} frames/s, '
-              f'{objects / elapsed:.1f} objects/s)')
-
-    _barrier(world_size)
-    if rank == 0:
-        index = store.write_index()
-        print(f'{len(index["videos"])} videos in {args.out} (config hash {store.hash})')
+    store, failed = extract_features(
+        parser_cfg, videos_cfg, args.data_root, args.out, videos=args.videos, rank=rank,
+        world_size=world_size, progress=not args.no_progress, source=args.config,
+        barrier=(lambda: _barrier(world_size)) if world_size > 1 else None)
     if failed:
         for video_id, message in failed:
             print(f'failed: {video_id}: {message}', file=sys.stderr)
