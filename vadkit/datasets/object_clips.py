@@ -1,0 +1,327 @@
+"""Object clips from a feature store: one item per tracked object in one clip.
+
+The sample regime of the object-centric methods (HSC, the local-pattern method): an item
+holds the object's features (``objects_<name>`` rows of the store), its semantic class
+labels, the scene feature of its clip, its frame span and track, and, in training, its
+memory slot (the item's index). The store stays read-only; everything derived from it
+(scene pseudo-labels, augmented samples) lives in the model or in files of its own.
+"""
+import fnmatch
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from vadkit.registry import DATASETS
+from vadkit.utils.errors import ConfigError, DataError
+
+#: Where an item's semantic class comes from: the detector's label (``objects_index``
+#: column 4), the arg-max of an extractor's class scores (``objects_<name>_action_scores``,
+#: PoseConv3D's actions), the annotated action of the generated world (``objects_action``,
+#: -1 on real video), or nothing (one class).
+CLASS_SOURCES = ('label', 'action_scores', 'action', None)
+
+ROW_FIELDS = [('video_id', 'U64'), ('row', 'i8'), ('scene_row', 'i8'), ('clip_index', 'i8'),
+              ('start', 'i8'), ('end', 'i8'), ('track_id', 'i8'), ('label_index', 'i8'),
+              ('motion_valid', 'bool'), ('source', 'i8')]
+
+
+def _resolve(path: str) -> str:
+    """A config path as given, or relative to the repository (for the shipped configs)."""
+    if osp.exists(path) or osp.isabs(path):
+        return path
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    candidate = osp.join(repo, path)
+    return candidate if osp.exists(candidate) else path
+
+
+@DATASETS.register_module()
+class ObjectClipDataset(BaseDataset):
+    """Object clips of the videos of one split, read from a feature store.
+
+    Args:
+        feature_root: The feature store folder (``tools/extract_features.py --out``).
+        split: ``'train'`` or ``'test'`` (only used in messages and for ground truth).
+        videos: Which store videos form the split: a list of video ids or glob patterns
+            of them (``['train_*']``), a split file (one video per line: the ShanghaiTech
+            Mixture lists), or a DATASETS config of a video dataset
+            (``dict(type='SyntheticVideos', ...)``) whose items name the videos and whose
+            ``metainfo`` gives ``num_frames``, ``video_gt`` and ``video_groups``.
+        ground_truth: Folder of ``<video>.npy`` frame masks (Avenue / ShanghaiTech
+            ``test_frame_mask``) for a test split given by ids or patterns.
+        video_scenes: ``'shanghaitech'``: ``video_groups['scene']`` from the video names
+            (``01_0014`` is scene 01), for the per-scene breakdown.
+        features: ``{stream: store array}``, default ``appearance`` and ``motion``.
+        scene: The store array of clip scene features, or None (no scene stream).
+        classes: ``{stream: source}`` with sources from :data:`CLASS_SOURCES`.
+        motion_stream: The stream that exists only for motion-valid objects
+            (``objects_index`` column 5: long tracklets with poses); None: all valid.
+        require_streams: Keep only objects valid in every stream.
+        augmented: ``tools/misc/augment_motion.py``'s ``augmented.npz`` (MA-): the
+            augmented motion samples selected as normal (``label == 0``) become extra
+            training items, sharing their source object's other features and scene.
+        extract: Build the store when ``feature_root`` lacks videos of the split:
+            ``dict(config='configs/parsing/builtin_synthetic.py', data_root=DIR)``
+            (the parsing config's ``parser`` and ``videos``); None to require it.
+        pipeline: Transforms, typically ``[dict(type='PackVADInputs', input_key=[...])]``.
+
+    ``metainfo`` holds ``num_frames`` and ``video_gt`` (test) for
+    :class:`~vadkit.evaluation.VADMetric`, ``class_names`` per stream, and the counts.
+    ``rows`` is a structured array with one entry per item (the memory slots, in order)
+    and ``scenes`` the ``float32[C, D_B]`` scene features of the split's clips.
+    """
+
+    METAINFO = dict(name='object clips')
+
+    def __init__(self,
+                 feature_root: str,
+                 split: str = 'train',
+                 videos: Union[None, str, Sequence[str], dict] = None,
+                 ground_truth: Optional[str] = None,
+                 video_scenes: Optional[str] = None,
+                 features: Optional[Dict[str, str]] = None,
+                 scene: Optional[str] = 'scene',
+                 classes: Optional[Dict[str, Optional[str]]] = None,
+                 motion_stream: Optional[str] = 'motion',
+                 require_streams: bool = False,
+                 augmented: Optional[str] = None,
+                 extract: Optional[dict] = None,
+                 pipeline: Sequence = (),
+                 **kwargs) -> None:
+        if split not in ('train', 'test'):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if video_scenes not in (None, 'shanghaitech'):
+            raise ValueError(f"video_scenes must be None or 'shanghaitech', got "
+                             f'{video_scenes!r}')
+        self.feature_root = feature_root
+        self.split = split
+        self.features = dict(features if features is not None else
+                             dict(appearance='objects_appearance', motion='objects_motion'))
+        if not self.features:
+            raise ValueError('features must name at least one stream')
+        self.scene_key = scene
+        self.classes = {s: 'label' for s in self.features}
+        self.classes.update(classes or {})
+        for stream, source in self.classes.items():
+            if source not in CLASS_SOURCES:
+                raise ValueError(f'classes[{stream!r}] must be one of {CLASS_SOURCES}, got '
+                                 f'{source!r}')
+        self.motion_stream = motion_stream if motion_stream in self.features else None
+        self.require_streams = require_streams
+        self.augmented = augmented
+        self.ground_truth = ground_truth
+        self.video_scenes = video_scenes
+        self.videos_cfg = videos
+        self.extract = extract
+        self._arrays: Dict[str, Dict[str, np.ndarray]] = {}
+        self._meta: Dict[str, object] = {}
+        super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False,
+                         **kwargs)
+
+    # -- the split ---------------------------------------------------------------------
+    def _video_list(self) -> List[str]:
+        cfg = self.videos_cfg
+        if isinstance(cfg, str):
+            from .annotations import load_video_list
+            return load_video_list(_resolve(cfg))
+        if isinstance(cfg, dict):
+            source = DATASETS.build(dict(cfg))
+            meta = source.metainfo
+            for key in ('num_frames', 'video_gt', 'video_groups'):
+                if meta.get(key):
+                    self._meta[key] = meta[key]
+            return [source.get_data_info(i)['video_id'] for i in range(len(source))]
+        from vadkit.parsing import FeatureStore
+        stored = FeatureStore(self.feature_root).videos() if self._store_exists() else []
+        if cfg is None:
+            return stored
+        out = []
+        for entry in cfg:
+            if any(c in str(entry) for c in '*?['):
+                out += [v for v in stored if fnmatch.fnmatchcase(v, entry) and v not in out]
+            elif entry not in out:
+                out.append(str(entry))
+        return out
+
+    def _store_exists(self) -> bool:
+        return osp.isfile(osp.join(self.feature_root, 'manifest.json'))
+
+    def _ensure_store(self, videos: List[str]) -> None:
+        from vadkit.parsing import FeatureStore
+        have = set(FeatureStore(self.feature_root).videos()) if self._store_exists() else set()
+        missing = [v for v in videos if v not in have]
+        if not missing:
+            return
+        if self.extract is None:
+            where = (f'{self.feature_root} holds no feature store' if not have else
+                     f'feature store {self.feature_root} lacks {len(missing)} video(s) of the '
+                     f'{self.split} split: {missing[:5]}')
+            raise DataError(f'{where}; run tools/extract_features.py with the parsing '
+                            'config of this dataset first')
+        from mmengine.config import Config
+
+        from vadkit.parsing.extract import extract_features
+        options = dict(self.extract)
+        config = options.pop('config', None)
+        data_root = options.pop('data_root', None)
+        if config is None or data_root is None:
+            raise ConfigError("extract needs 'config' (a parsing config) and 'data_root'")
+        if options:
+            raise ConfigError(f'extract: unknown keys {sorted(options)}')
+        cfg = Config.fromfile(_resolve(config))
+        parser_cfg = cfg.parser.to_dict() if hasattr(cfg.parser, 'to_dict') else dict(cfg.parser)
+        _, failed = extract_features(parser_cfg, dict(cfg.videos), data_root,
+                                     self.feature_root, videos=missing, source=config)
+        if failed:
+            raise DataError(f'feature extraction into {self.feature_root} failed for '
+                            + '; '.join(f'{v}: {m}' for v, m in failed))
+
+    # -- loading -----------------------------------------------------------------------
+    def load_data_list(self) -> List[dict]:
+        from vadkit.parsing import FeatureStore
+        if not self._store_exists() and self.extract is None:
+            raise DataError(f'{self.feature_root} holds no feature store; run '
+                            'tools/extract_features.py with the parsing config of this '
+                            'dataset first (the config says which)')
+        videos = self._video_list()
+        if not videos:
+            raise DataError(f'{self.split} split of {self.feature_root}: no videos')
+        self._ensure_store(videos)
+        store = FeatureStore(self.feature_root)
+        names = ['objects_index', *self.features.values()]
+        for stream, source in self.classes.items():
+            if source == 'action_scores':
+                names.append(f'{self.features[stream]}_action_scores')
+            elif source == 'action':
+                names.append('objects_action')
+        if self.scene_key:
+            names.append(self.scene_key)
+        names = list(dict.fromkeys(names))
+        rows, scenes, num_frames, class_names = [], [], {}, {}
+        scene_offset = 0
+        for video_id in videos:
+            meta = store.meta(video_id)
+            have = meta['arrays']
+            lacking = [n for n in names if n not in have]
+            if lacking:
+                raise DataError(f'feature store {self.feature_root}: video {video_id} has no '
+                                f'{lacking} (it has {sorted(have)}); the parsing config '
+                                'lacks the extractor, or the dataset config names another')
+            arrays = store.read(video_id, names)
+            self._arrays[video_id] = arrays
+            num_frames[video_id] = int(meta['num_frames'])
+            index = np.asarray(arrays['objects_index'])
+            n = len(index)
+            for stream, key in self.features.items():
+                if len(arrays[key]) != n:
+                    raise DataError(f'feature store {self.feature_root}: video {video_id}: '
+                                    f'{key} has {len(arrays[key])} rows, objects_index {n}')
+            num_clips = 0
+            if self.scene_key:
+                scene = np.asarray(arrays[self.scene_key], dtype=np.float32)
+                num_clips = len(scene)
+                scenes.append(scene)
+                if n and index[:, 0].max() >= num_clips:
+                    raise DataError(f'feature store {self.feature_root}: video {video_id}: an '
+                                    f'object of clip {int(index[:, 0].max())} but only '
+                                    f'{num_clips} scene features')
+            class_names.setdefault('label', list(meta.get('labels', [])))
+            class_names.setdefault('action', list(meta.get('actions', [])))
+            if n:
+                valid = index[:, 5].astype(bool) if self.motion_stream else np.ones(n, bool)
+                keep = valid if self.require_streams else np.ones(n, bool)
+                for r in np.flatnonzero(keep):
+                    clip, start, end, track, label, _ = (int(x) for x in index[r])
+                    rows.append((video_id, int(r), scene_offset + clip, clip, start, end, track,
+                                 label, bool(valid[r]), -1))
+            scene_offset += num_clips
+        self.rows = np.array(rows, dtype=ROW_FIELDS)
+        self.scenes = (np.concatenate(scenes) if scenes else np.zeros((0, 0), np.float32))
+        self._augmented: Dict[str, np.ndarray] = {}
+        if self.augmented:
+            self._add_augmented()
+        self._meta.setdefault('num_frames', {v: num_frames[v] for v in videos})
+        if self.split == 'test' and self.ground_truth and 'video_gt' not in self._meta:
+            from .annotations import load_frame_masks
+            masks = load_frame_masks(_resolve(self.ground_truth), videos)
+            self._meta['video_gt'] = {k: np.asarray(v) for k, v in masks.items()}
+        if self.video_scenes == 'shanghaitech' and 'video_groups' not in self._meta:
+            from .annotations import shanghaitech_scenes
+            self._meta['video_groups'] = dict(scene=shanghaitech_scenes(videos))
+        self._meta.update(
+            name=f'object clips of {osp.basename(osp.normpath(self.feature_root))} '
+                 f'({self.split})',
+            class_names=class_names, num_objects=int(len(self.rows)),
+            num_clips=int(len(self.scenes)), videos=list(videos))
+        self._metainfo.update(self._meta)
+        return [dict(index=i) for i in range(len(self.rows))]
+
+    def _add_augmented(self) -> None:
+        path = _resolve(self.augmented)
+        if not osp.isfile(path):
+            raise DataError(f'augmented samples {path} not found; make them with '
+                            'tools/misc/augment_motion.py')
+        if self.motion_stream is None:
+            raise ConfigError('augmented samples need a motion stream in `features`')
+        with np.load(path) as data:
+            for key in ('motion', 'source', 'label'):
+                if key not in data:
+                    raise DataError(f'{path}: no array {key!r} (it has {sorted(data)})')
+            motion, source, label = data['motion'], data['source'], data['label']
+        keep = np.flatnonzero(label == 0)
+        if len(source) and (source.min() < 0 or source.max() >= len(self.rows)):
+            raise DataError(f'{path}: source indices outside the {len(self.rows)} training '
+                            'objects; it was made from another training set')
+        dim = self._arrays[self.rows[0]['video_id']][self.features[self.motion_stream]].shape[1]
+        if motion.ndim != 2 or motion.shape[1] != dim:
+            raise DataError(f'{path}: motion features of shape {motion.shape}, the store has '
+                            f'{dim}-d ones')
+        extra = self.rows[source[keep]].copy()
+        extra['source'] = keep
+        extra['motion_valid'] = True
+        self._augmented = dict(motion=np.asarray(motion, dtype=np.float32))
+        self.rows = np.concatenate([self.rows, extra])
+
+    # -- items -------------------------------------------------------------------------
+    def _class_of(self, stream: str, arrays: Dict[str, np.ndarray], row) -> int:
+        source = self.classes.get(stream)
+        if source == 'label':
+            return int(row['label_index'])
+        if source == 'action_scores':
+            return int(np.argmax(arrays[f'{self.features[stream]}_action_scores'][row['row']]))
+        if source == 'action':
+            return int(arrays['objects_action'][row['row']])
+        return 0
+
+    def get_data_info(self, idx: int) -> dict:
+        row = self.rows[idx]
+        video_id = str(row['video_id'])
+        arrays = self._arrays[video_id]
+        item = dict(video_id=video_id, start=int(row['start']), end=int(row['end']),
+                    track_id=int(row['track_id']), clip_index=int(row['clip_index']),
+                    slot=int(idx), motion_valid=bool(row['motion_valid']),
+                    augmented=bool(row['source'] >= 0))
+        for stream, key in self.features.items():
+            if stream == self.motion_stream and row['source'] >= 0:
+                feature = self._augmented['motion'][row['source']]
+            else:
+                feature = arrays[key][row['row']]
+            item[stream] = np.asarray(feature, dtype=np.float32)
+            item[f'{stream}_class'] = self._class_of(stream, arrays, row)
+        if self.scene_key:
+            item['scene'] = self.scenes[row['scene_row']]
+            item['scene_row'] = int(row['scene_row'])
+        return item
+
+    def class_labels(self, stream: str) -> np.ndarray:
+        """``int64[len(self)]``: the semantic class of every item in ``stream``."""
+        if stream not in self.features:
+            raise KeyError(f'no stream {stream!r} (streams: {sorted(self.features)})')
+        return np.array([self._class_of(stream, self._arrays[str(r['video_id'])], r)
+                         for r in self.rows], dtype=np.int64)
+
+    def stream_features(self, stream: str) -> np.ndarray:
+        """``float32[len(self), D]``: the ``stream`` feature of every item."""
+        return np.stack([self.get_data_info(i)[stream] for i in range(len(self))]) \
+            if len(self) else np.zeros((0, 0), np.float32)
