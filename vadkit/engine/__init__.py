@@ -1,4 +1,4 @@
 """Hooks and loops of vadkit's training and testing on the mmengine Runner."""
-from .hooks import CheckpointFitHook
+from .hooks import CheckpointFitHook, PrepareModelHook
 
-__all__ = ['CheckpointFitHook']
+__all__ = ['CheckpointFitHook', 'PrepareModelHook']

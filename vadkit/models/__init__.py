@@ -2,7 +2,9 @@
 from . import augmenters, components, losses
 from .components import MemoryBank, SceneClusterer
 from .losses import MemoryContrastLoss, memory_contrast_loss
-from .vad import ToyAutoEncoder
+from .vad import HSC, FeatureAutoEncoder, ToyAutoEncoder
 
-__all__ = ['MemoryBank', 'MemoryContrastLoss', 'SceneClusterer', 'ToyAutoEncoder', 'augmenters',
-           'components', 'losses', 'memory_contrast_loss']
+__all__ = [
+    'FeatureAutoEncoder', 'HSC', 'MemoryBank', 'MemoryContrastLoss', 'SceneClusterer',
+    'ToyAutoEncoder', 'augmenters', 'components', 'losses', 'memory_contrast_loss'
+]

@@ -175,6 +175,17 @@ def extract_state_dict(checkpoint) -> Dict[str, torch.Tensor]:
     return OrderedDict((k[7:] if k.startswith('module.') else k, v) for k, v in state.items())
 
 
+def resizable_keys(model: nn.Module) -> set:
+    """State keys whose shape comes from the data a model was fitted on (memory banks,
+    cluster centres): submodules list them in a ``RESIZABLE_STATE`` class attribute and
+    take the checkpoint's shape when loading."""
+    keys = set()
+    for prefix, module in model.named_modules():
+        for name in getattr(module, 'RESIZABLE_STATE', ()):
+            keys.add(f'{prefix}.{name}' if prefix else name)
+    return keys
+
+
 def check_state_dict_fits(model: nn.Module, state_dict: Dict[str, torch.Tensor],
                           source: str = 'checkpoint', strict: bool = True) -> List[str]:
     """Compare a checkpoint's weights with a model before loading them.
@@ -183,6 +194,7 @@ def check_state_dict_fits(model: nn.Module, state_dict: Dict[str, torch.Tensor],
         model: The model (unwrapped) the weights are meant for.
         state_dict: Weights from :func:`extract_state_dict`.
         source: Name of the checkpoint, for messages.
+            (Shapes of :func:`resizable_keys` may differ: the model takes them.)
         strict: If True any missing or unexpected key is an error; otherwise only shape
             mismatches and a checkpoint sharing no key with the model are.
 
@@ -195,8 +207,9 @@ def check_state_dict_fits(model: nn.Module, state_dict: Dict[str, torch.Tensor],
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
+    resizable = resizable_keys(model)
     shapes = [f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}' for k in own
-              if k in state_dict and hasattr(state_dict[k], 'shape')
+              if k in state_dict and hasattr(state_dict[k], 'shape') and k not in resizable
               and tuple(state_dict[k].shape) != tuple(own[k].shape)]
     problems = []
     if shapes:

@@ -67,8 +67,32 @@ def build_runner(cfg: Config):
     return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
 
 
+def _rebind(value, old: str, new: str):
+    """``value`` with the path ``old`` (whole string or leading folder) replaced."""
+    if isinstance(value, str):
+        if value == old:
+            return new
+        if value.startswith(old.rstrip('/') + '/'):
+            return new.rstrip('/') + value[len(old.rstrip('/')):]
+        return value
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = _rebind(value[key], old, new)
+        return value
+    if isinstance(value, (list, tuple)):
+        out = [_rebind(v, old, new) for v in value]
+        return out if isinstance(value, list) else type(value)(out)
+    return value
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and apply ``--cfg-options``, with errors that name the file."""
+    """Read a config file and apply ``--cfg-options``, with errors that name the file.
+
+    A top-level path variable of the config (``data_root='data/x'``, ``feature_root``)
+    given in ``cfg_options`` is also replaced where the config used it: every string
+    of the config that is that path, or starts with it as a folder, gets the new one (a
+    Python config copies such variables into its dicts when it is read).
+    """
     if not osp.isfile(path):
         raise ConfigError(f'config file {path} does not exist')
     try:
@@ -76,7 +100,15 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     except Exception as exc:  # noqa: BLE001 - any failure to parse is the file's fault
         raise ConfigError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from None
     if cfg_options:
+        paths = {key: cfg[key] for key, value in cfg_options.items()
+                 if '.' not in key and isinstance(cfg.get(key), str) and isinstance(value, str)
+                 and cfg[key] and cfg[key] != value}
         try:
+            if paths:
+                data = cfg.to_dict()
+                for key, old in paths.items():
+                    data = _rebind(data, old, cfg_options[key])
+                cfg = Config(data, filename=cfg.filename)
             cfg.merge_from_dict(cfg_options)
         except Exception as exc:  # noqa: BLE001
             raise ConfigError(f'--cfg-options do not apply to {path}: {exc}') from None

@@ -27,6 +27,8 @@ class MemoryBank(nn.Module):
         momentum_on: ``'old'`` (default) or ``'new'``, see above.
     """
 
+    RESIZABLE_STATE = ('slots', 'filled')
+
     def __init__(self, num_slots: int, dim: int, momentum: float = 0.9,
                  momentum_on: str = 'old') -> None:
         super().__init__()
@@ -45,6 +47,23 @@ class MemoryBank(nn.Module):
     @property
     def num_slots(self) -> int:
         return self.slots.shape[0]
+
+    @torch.no_grad()
+    def resize_(self, num_slots: int) -> None:
+        """Empty the bank and give it ``num_slots`` slots, in place (the buffers stay the
+        same tensors, so optimisers and wrappers that hold them keep working)."""
+        if int(num_slots) < 1:
+            raise ValueError(f'num_slots must be positive, got {num_slots}')
+        self.slots.resize_(int(num_slots), self.slots.shape[1]).zero_()
+        self.filled.resize_(int(num_slots)).zero_()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the number of slots is that of the training set the checkpoint was made with
+        saved = state_dict.get(prefix + 'slots')
+        if saved is not None and saved.dim() == 2 and saved.shape[1] == self.slots.shape[1] \
+                and saved.shape[0] != self.num_slots:
+            self.resize_(saved.shape[0])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @torch.no_grad()
     def update(self, index: torch.Tensor, features: torch.Tensor) -> None:

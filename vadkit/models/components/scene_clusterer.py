@@ -41,7 +41,15 @@ class SceneClusterer(nn.Module):
             Default 30.
         noise: ``'nearest'`` (default) or ``'separate'``.
         seed: Random state of the projection. Default 0.
+
+    After ``fit`` two plain attributes (not state: a loaded clusterer has neither) describe
+    that fit for plots and reports: ``embedding``, the projected training features
+    ``float64[N, n_components]`` DBSCAN ran on (None without a projection), and
+    ``dbscan_labels``, DBSCAN's own labels ``int64[N]`` with ``-1`` for noise, before the
+    noise policy.
     """
+
+    RESIZABLE_STATE = ('core_features', 'core_labels')
 
     def __init__(self, projection: Optional[str] = 'tsne', n_components: int = 2,
                  eps: float = 4.63, min_samples: int = 5, perplexity: float = 30.0,
@@ -64,6 +72,8 @@ class SceneClusterer(nn.Module):
         self.register_buffer('core_features', torch.zeros(0, 0))
         self.register_buffer('core_labels', torch.zeros(0, dtype=torch.long))
         self.register_buffer('num_scenes', torch.zeros((), dtype=torch.long))
+        self.embedding: Optional[np.ndarray] = None
+        self.dbscan_labels: Optional[np.ndarray] = None
 
     @property
     def fitted(self) -> bool:
@@ -90,8 +100,11 @@ class SceneClusterer(nn.Module):
         if x.ndim != 2 or len(x) == 0:
             raise ValueError(f'SceneClusterer.fit: features must be [N, D] with N > 0, got '
                              f'{x.shape}')
-        found = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(self.project(x))
+        projected = self.project(x)
+        found = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(projected)
         labels = found.labels_.astype(np.int64)
+        self.embedding = None if self.projection is None else np.asarray(projected)
+        self.dbscan_labels = labels.copy()
         core = np.zeros(len(x), bool)
         core[found.core_sample_indices_] = True
         if not (labels >= 0).any():

@@ -1,3 +1,5 @@
+from .feature_autoencoder import FeatureAutoEncoder
+from .hsc import HSC
 from .toy_autoencoder import ToyAutoEncoder
 
-__all__ = ['ToyAutoEncoder']
+__all__ = ['FeatureAutoEncoder', 'HSC', 'ToyAutoEncoder']

@@ -1,0 +1,72 @@
+"""Per-dimension standardisation of input features, fitted on the training set."""
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+from vadkit.registry import MODELS
+
+
+@MODELS.register_module()
+class FeatureStandardizer(nn.Module):
+    """``(x - mean) / std`` per dimension with training-set statistics (buffers, saved in
+    checkpoints); an identity until fitted.
+
+    Hand-made features (the built-in parsing backends') mix units, so a few dimensions of
+    large variance would dominate a reconstruction error; learned embeddings (ViT,
+    PoseConv3D) are used as they are in the papers.
+
+    Args:
+        dim: Feature width.
+        min_std: Floor of each dimension's standard deviation, as a fraction of the mean
+            standard deviation: a dimension (nearly) constant in training would otherwise
+            blow up any test value that differs (though such a dimension may be the
+            telling one: on the built-in features of the generated world 0 does best).
+            Default 0 (plain z-scores).
+        eps: Absolute floor of the standard deviation.
+    """
+
+    def __init__(self, dim: int, min_std: float = 0.0, eps: float = 1e-6) -> None:
+        super().__init__()
+        if int(dim) < 0:
+            raise ValueError(f'dim must be >= 0, got {dim}')
+        if not 0.0 <= float(min_std):
+            raise ValueError(f'min_std must be >= 0, got {min_std}')
+        self.min_std = float(min_std)
+        self.eps = float(eps)
+        self.register_buffer('mean', torch.zeros(int(dim)))
+        self.register_buffer('std', torch.ones(int(dim)))
+        self.register_buffer('fitted', torch.zeros((), dtype=torch.bool))
+
+    def fit(self, features) -> None:
+        x = np.asarray(features, np.float64)
+        if x.ndim != 2 or x.shape[1] != self.mean.numel() or len(x) == 0:
+            raise ValueError(f'FeatureStandardizer.fit: features must be [N > 0, '
+                             f'{self.mean.numel()}], got {x.shape}')
+        self.mean.copy_(torch.as_tensor(x.mean(0)))
+        std = x.std(0)
+        floor = max(self.min_std * float(std.mean()), self.eps)
+        self.std.copy_(torch.as_tensor(np.maximum(std, floor)))
+        self.fitted.fill_(True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not bool(self.fitted):
+            return x
+        return (x - self.mean) / self.std
+
+
+def standardizer_options(input_norm) -> Optional[dict]:
+    """``input_norm`` of a model (None, ``'zscore'`` or ``dict(min_std=..., eps=...)``) as
+    :class:`FeatureStandardizer` keyword arguments, or None for no standardisation."""
+    if input_norm is None:
+        return None
+    if input_norm == 'zscore':
+        return {}
+    if isinstance(input_norm, dict):
+        unknown = sorted(set(input_norm) - {'min_std', 'eps'})
+        if unknown:
+            raise ValueError(f'input_norm: unknown keys {unknown} (known: min_std, eps)')
+        return dict(input_norm)
+    raise ValueError(f"input_norm must be None, 'zscore' or dict(min_std=..., eps=...), got "
+                     f'{input_norm!r}')
