@@ -1,1 +1,4 @@
 """High-level inference APIs (``init_model``, ``score_video``) and inferencers."""
+from .motion_augmentation import augment_clips, encode_motion, split_by_error, train_classifier
+
+__all__ = ['augment_clips', 'encode_motion', 'split_by_error', 'train_classifier']
