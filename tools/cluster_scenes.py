@@ -35,7 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from vadkit.utils import CheckpointError, ConfigError, DataError
-from vadkit.utils.cli import load_config, run_tool
+from vadkit.utils.cli import load_config, resolve_checkpoint, run_tool
 from vadkit.utils.io import dump_json
 from vadkit.utils.setup_env import default_work_dir, register_all_modules
 
@@ -110,19 +110,6 @@ def true_scenes(dataset, videos: Sequence[Tuple[str, int]]) -> Optional[np.ndarr
     if not any(v in groups for v, _ in videos):
         return None
     return np.array([str(groups.get(v, '')) for v, n in videos for _ in range(n)], dtype=object)
-
-
-def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or the one a work dir's ``last_checkpoint`` names."""
-    if osp.isdir(path):
-        pointer = osp.join(path, 'last_checkpoint')
-        if not osp.isfile(pointer):
-            raise CheckpointError(f'{path} is a directory without a last_checkpoint file')
-        with open(pointer, encoding='utf-8') as f:
-            path = f.read().strip()
-    if not osp.isfile(path):
-        raise CheckpointError(f'checkpoint {path} does not exist')
-    return path
 
 
 def load_clusterer(cfg, path: str):

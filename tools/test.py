@@ -23,9 +23,9 @@ from mmengine.dist import is_main_process
 
 from vadkit.evaluation import VADMetric
 from vadkit.evaluation.report import flat_floats, format_groups, format_metrics, write_results
-from vadkit.utils import CheckpointError, ConfigError
+from vadkit.utils import ConfigError
 from vadkit.utils.cli import (add_runner_args, build_runner, load_config, parse_runner_args,
-                              prepare_runner_cfg, run_tool)
+                              prepare_runner_cfg, resolve_checkpoint, run_tool)
 from vadkit.utils.io import dump_json, save_npz
 
 
@@ -39,19 +39,6 @@ def parse_args(argv=None):
                         help='save per-video frame scores before post-processing (.npz)')
     add_runner_args(parser)
     return parse_runner_args(parser, argv)
-
-
-def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or the one a work dir's ``last_checkpoint`` names."""
-    if osp.isdir(path):
-        pointer = osp.join(path, 'last_checkpoint')
-        if not osp.isfile(pointer):
-            raise CheckpointError(f'{path} is a directory without a last_checkpoint file')
-        with open(pointer, encoding='utf-8') as f:
-            path = f.read().strip()
-    if not osp.isfile(path):
-        raise CheckpointError(f'checkpoint {path} does not exist')
-    return path
 
 
 @run_tool

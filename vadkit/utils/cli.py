@@ -9,7 +9,7 @@ from typing import Callable, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-from .errors import ConfigError, VadkitUserError
+from .errors import CheckpointError, ConfigError, VadkitUserError
 from .setup_env import default_work_dir, register_all_modules, setup_cpu_distributed
 
 
@@ -113,6 +113,19 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         except Exception as exc:  # noqa: BLE001
             raise ConfigError(f'--cfg-options do not apply to {path}: {exc}') from None
     return cfg
+
+
+def resolve_checkpoint(path: str) -> str:
+    """A checkpoint file, or the one a work dir's ``last_checkpoint`` names."""
+    if osp.isdir(path):
+        pointer = osp.join(path, 'last_checkpoint')
+        if not osp.isfile(pointer):
+            raise CheckpointError(f'{path} is a directory without a last_checkpoint file')
+        with open(pointer, encoding='utf-8') as f:
+            path = f.read().strip()
+    if not osp.isfile(path):
+        raise CheckpointError(f'checkpoint {path} does not exist')
+    return path
 
 
 def user_error_message(exc: BaseException) -> Optional[str]:

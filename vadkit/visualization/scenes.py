@@ -17,6 +17,21 @@ NORMALIZATIONS = ('row', None)
 MARKERS = ('o', 's', '^', 'D', 'v', 'P', '*', 'X', '<', '>')
 
 
+
+def _finish(fig, ax, xlabel: str, ylabel: str, title: Optional[str], out_path: str,
+            dpi: int) -> str:
+    """Label the axes, save the figure to ``out_path`` (its folder made) and close it."""
+    import matplotlib.pyplot as plt
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
+    fig.savefig(out_path, dpi=dpi)
+    plt.close(fig)
+    return out_path
+
 def _pyplot():
     import matplotlib
     matplotlib.use('Agg')
@@ -95,15 +110,7 @@ def plot_confusion_matrix(matrix, labels: Sequence, out_path: str, title: str = 
                        ha='right' if long_names else 'center', fontsize=8)
     ax.set_yticks(range(n_rows))
     ax.set_yticklabels(rows, fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
-    fig.savefig(out_path, dpi=dpi)
-    plt.close(fig)
-    return out_path
+    return _finish(fig, ax, xlabel, ylabel, title, out_path, dpi)
 
 
 def plot_scene_embedding(points, labels, out_path: str, title: str = '',
@@ -162,12 +169,4 @@ def plot_scene_embedding(points, labels, out_path: str, title: str = '',
                         label=kind) for i, kind in enumerate(kinds)]
         ax.legend(handles=marks[:20], loc='lower left', bbox_to_anchor=(1.01, 0.0),
                   fontsize=7, title='true scene', title_fontsize=7)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
-    fig.savefig(out_path, dpi=dpi)
-    plt.close(fig)
-    return out_path
+    return _finish(fig, ax, xlabel, ylabel, title, out_path, dpi)
