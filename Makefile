@@ -1,10 +1,16 @@
 # vadkit: every documented command runs with .venv/bin/python.
 PYTHON := .venv/bin/python
 DEMO_DIR := work_dirs/demo
-DEMO_CONFIG := configs/toy/toy_autoencoder_segments.py
+DEMO_CONFIG := configs/hsc/hsc_synthetic.py
 DEMO_WORLD := data/synthetic/small
 DEMO_PRESET := small
 DEMO_FEATURES = $(DEMO_DIR)/features
+# HSC's own world (scene-dependent anomalies), generated and parsed by its config
+DEMO_HSC_DATA := data/synthetic/scene_dependent
+DEMO_HSC_FEATURES := data/features/synthetic_scene_dependent/builtin
+DEMO_HSC_OPTIONS :=
+DEMO_HSC = --cfg-options data_root=$(DEMO_HSC_DATA) feature_root=$(DEMO_HSC_FEATURES) \
+	$(DEMO_HSC_OPTIONS)
 
 .PHONY: install install-core demo test test-slow test-all samples clean
 
@@ -14,16 +20,16 @@ install:  ## create .venv and install vadkit with everything (idempotent)
 install-core:  ## the same without the OpenMMLab backends
 	bash tools/misc/install.sh --core
 
-demo: install  ## generate the synthetic world, score it, parse it, train and test the toy model
+demo: install  ## generate the synthetic world, score it, parse it; train and test HSC
 	$(PYTHON) tools/misc/make_synthetic.py --out $(DEMO_WORLD) --preset $(DEMO_PRESET)
 	$(PYTHON) tools/analysis/synthetic_baselines.py $(DEMO_WORLD) --work-dir $(DEMO_DIR)/baselines
 	$(PYTHON) tools/extract_features.py configs/parsing/builtin_synthetic.py \
 		--data-root $(DEMO_WORLD) --out $(DEMO_FEATURES)
 	$(PYTHON) tools/analysis/show_parsing.py $(DEMO_FEATURES) --data-root $(DEMO_WORLD) \
 		--video 01_0001 --out $(DEMO_DIR)/parsing.png
-	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
-	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR) --work-dir $(DEMO_DIR) \
-		--out-scores $(DEMO_DIR)/scores.npz
+	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)/hsc $(DEMO_HSC)
+	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR)/hsc --work-dir $(DEMO_DIR)/hsc \
+		--out-scores $(DEMO_DIR)/hsc/scores.npz $(DEMO_HSC)
 
 test: install samples  ## the default test suite (what CI runs)
 	$(PYTHON) -m pytest -m "not slow"
