@@ -1,10 +1,11 @@
 """VAD methods (one mmengine BaseModel each) with their components, losses and augmenters."""
 from . import augmenters, components, losses
 from .components import MemoryBank, SceneClusterer
-from .losses import MemoryContrastLoss, memory_contrast_loss
+from .losses import MemoryContrastLoss, hierarchical_memory_contrast, memory_contrast_loss
 from .vad import HSC, FeatureAutoEncoder, ToyAutoEncoder
 
 __all__ = [
     'FeatureAutoEncoder', 'HSC', 'MemoryBank', 'MemoryContrastLoss', 'SceneClusterer',
-    'ToyAutoEncoder', 'augmenters', 'components', 'losses', 'memory_contrast_loss'
+    'ToyAutoEncoder', 'augmenters', 'components', 'hierarchical_memory_contrast', 'losses',
+    'memory_contrast_loss'
 ]

@@ -14,7 +14,7 @@ from torch import nn
 
 from vadkit.registry import MODELS
 
-from ..losses.contrastive import memory_contrast_loss
+from ..losses.contrastive import hierarchical_memory_contrast
 from .memory_bank import MemoryBank
 
 
@@ -35,12 +35,16 @@ def mlp(in_dim: int, sizes: Sequence[int], final_norm: bool = False,
 
 
 def memory_readout(latent: torch.Tensor, bank: torch.Tensor, temperature: float = 1.0,
-                   chunk: int = 4096) -> torch.Tensor:
+                   chunk: int = 2048) -> torch.Tensor:
     """Eq. 10: ``sum_i softmax_i(<f_t, M_i> / temperature) M_i`` per row of ``latent``,
-    ``chunk`` rows at a time (the weights of one chunk are ``chunk x N``)."""
+    ``chunk`` rows at a time; the softmax runs in place on the one ``chunk x N`` matrix
+    a chunk needs."""
     out = []
+    scaled = latent / temperature
     for start in range(0, len(latent), chunk):
-        weights = torch.softmax(latent[start:start + chunk] @ bank.t() / temperature, dim=1)
+        weights = scaled[start:start + chunk] @ bank.t()
+        weights.sub_(weights.max(dim=1, keepdim=True).values).exp_()
+        weights.div_(weights.sum(dim=1, keepdim=True))
         out.append(weights @ bank)
     return torch.cat(out) if out else latent.new_zeros((0, bank.shape[1]))
 
@@ -72,7 +76,7 @@ class HSCStream(nn.Module):
             and entries the printed softmax of cosines is nearly uniform over a large
             bank, so the read-out is close to the memory's mean; 0.1 makes it pick the
             nearest normal patterns (tests/test_models/test_hsc_stream.py measures AUC
-            0.60 against 0.998 on scene-dependent anomalies).
+            0.62 against 0.998 on scene-dependent anomalies).
     """
 
     LOSSES = ('scene', 'object', 'classifier', 'reconstruction')
@@ -136,19 +140,15 @@ class HSCStream(nn.Module):
         if w['classifier']:
             out['classifier'] = w['classifier'] * F.cross_entropy(self.classifier(latent),
                                                                   scene_label.long())
-        if contrast and self.memory.filled.any():
-            bank = self.memory.slots
-            filled = self.memory.filled[None]
-            same_scene = (scene_label[:, None] == self.slot_scene[None]) & filled
-            if w['scene']:
-                out['scene'] = w['scene'] * memory_contrast_loss(
-                    latent, bank, same_scene, filled.expand_as(same_scene), self.temperature,
-                    self.contrast_form, self_index=slot)
-            if w['object']:
-                same_class = same_scene & (cls[:, None] == self.slot_class[None])
-                out['object'] = w['object'] * memory_contrast_loss(
-                    latent, bank, same_class, same_scene, self.temperature,
-                    self.contrast_form, self_index=slot)
+        if contrast and (w['scene'] or w['object']) and self.memory.filled.any():
+            # both levels from one similarity matrix; the update below overwrites the rows
+            # of ``slot`` in place, which the backward pass of the contrast then replaces
+            # by their values before it (own_rows_updated)
+            terms = hierarchical_memory_contrast(
+                latent, self.memory.slots, self.slot_scene, self.slot_class, scene_label,
+                cls, self.temperature, self.contrast_form, self_index=slot,
+                filled=self.memory.filled, own_rows_updated=True)
+            out.update({k: w[k] * terms[k] for k in ('scene', 'object') if w[k]})
         self.memory.update(slot, latent)
         return out
 

@@ -1,4 +1,4 @@
 """Losses of the methods (registry MODELS)."""
-from .contrastive import MemoryContrastLoss, memory_contrast_loss
+from .contrastive import MemoryContrastLoss, hierarchical_memory_contrast, memory_contrast_loss
 
-__all__ = ['MemoryContrastLoss', 'memory_contrast_loss']
+__all__ = ['MemoryContrastLoss', 'hierarchical_memory_contrast', 'memory_contrast_loss']
