@@ -47,6 +47,24 @@ def test_reconstruction_is_eq2_on_the_object_feature_only():
     assert set(out) == {'reconstruction'}  # an empty memory: no contrast yet
 
 
+def test_scene_classifier_is_eq4_cross_entropy_of_the_latent():
+    stream = tiny_stream(loss_weights=dict(reconstruction=0))
+    stream.eval()  # fixed BatchNorm statistics: the latent is a function of the input
+    scene = torch.tensor([[5.0], [7.0]])
+    feature = torch.tensor([[1.0, 1.0], [3.0, -1.0]])
+    latent = stream.encode(scene, feature)
+    # logits <Lambda, f~>: weights (1, 0) and (0, 2), no bias
+    stream.classifier.weight.data = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    stream.classifier.bias.data.zero_()
+    out = stream.loss(scene, feature, torch.tensor([0, 1]), torch.tensor([0, 1]),
+                      torch.tensor([0, 0]), contrast=False)
+    z = latent.detach().numpy()
+    logits = np.stack([z[:, 0], 2 * z[:, 1]], axis=1)
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected = -(log_p[0, 0] + log_p[1, 1]) / 2  # labels 0 and 1
+    assert out['classifier'].item() == pytest.approx(expected, rel=1e-5)
+
+
 def test_contrast_masks_scene_and_class_through_the_stream(monkeypatch):
     """With latents and bank set by hand the terms are the hand-computed Eq. 3 and 5."""
     stream = tiny_stream(loss_weights=dict(classifier=0, reconstruction=0)).eval()
