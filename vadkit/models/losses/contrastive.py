@@ -23,6 +23,16 @@ POSITIVE_FORMS = ('sum_log', 'log_sum')
 POSITIVE_REDUCTIONS = ('sum', 'mean')
 
 
+
+def _check_options(form: str, positive_reduction: str, temperature: float) -> None:
+    if form not in POSITIVE_FORMS:
+        raise ValueError(f'form must be one of {POSITIVE_FORMS}, got {form!r}')
+    if positive_reduction not in POSITIVE_REDUCTIONS:
+        raise ValueError(f'positive_reduction must be one of {POSITIVE_REDUCTIONS}, got '
+                         f'{positive_reduction!r}')
+    if not temperature > 0:
+        raise ValueError(f'temperature must be positive, got {temperature}')
+
 def memory_contrast_loss(query: torch.Tensor, bank: torch.Tensor, positives: torch.Tensor,
                          candidates: Optional[torch.Tensor] = None,
                          temperature: float = 0.5, form: str = 'sum_log',
@@ -58,13 +68,7 @@ def memory_contrast_loss(query: torch.Tensor, bank: torch.Tensor, positives: tor
     Returns:
         The scalar loss.
     """
-    if form not in POSITIVE_FORMS:
-        raise ValueError(f'form must be one of {POSITIVE_FORMS}, got {form!r}')
-    if positive_reduction not in POSITIVE_REDUCTIONS:
-        raise ValueError(f'positive_reduction must be one of {POSITIVE_REDUCTIONS}, got '
-                         f'{positive_reduction!r}')
-    if not temperature > 0:
-        raise ValueError(f'temperature must be positive, got {temperature}')
+    _check_options(form, positive_reduction, temperature)
     if query.dim() != 2 or bank.dim() != 2 or query.shape[1] != bank.shape[1]:
         raise ValueError(f'query [B, D] and bank [N, D] must share D, got '
                          f'{tuple(query.shape)} and {tuple(bank.shape)}')
@@ -112,12 +116,7 @@ class MemoryContrastLoss(torch.nn.Module):
     def __init__(self, temperature: float = 0.5, form: str = 'sum_log',
                  positive_reduction: str = 'sum', loss_weight: float = 1.0) -> None:
         super().__init__()
-        if form not in POSITIVE_FORMS or positive_reduction not in POSITIVE_REDUCTIONS:
-            raise ValueError(f'form must be one of {POSITIVE_FORMS} and positive_reduction '
-                             f'one of {POSITIVE_REDUCTIONS}, got {form!r}, '
-                             f'{positive_reduction!r}')
-        if not temperature > 0:
-            raise ValueError(f'temperature must be positive, got {temperature}')
+        _check_options(form, positive_reduction, temperature)
         self.temperature = float(temperature)
         self.form = form
         self.positive_reduction = positive_reduction
@@ -295,13 +294,7 @@ def hierarchical_memory_contrast(query: torch.Tensor, bank: torch.Tensor,
     Returns:
         ``{'scene': Eq. 3, 'object': Eq. 5}``, two scalars.
     """
-    if form not in POSITIVE_FORMS:
-        raise ValueError(f'form must be one of {POSITIVE_FORMS}, got {form!r}')
-    if positive_reduction not in POSITIVE_REDUCTIONS:
-        raise ValueError(f'positive_reduction must be one of {POSITIVE_REDUCTIONS}, got '
-                         f'{positive_reduction!r}')
-    if not temperature > 0:
-        raise ValueError(f'temperature must be positive, got {temperature}')
+    _check_options(form, positive_reduction, temperature)
     if query.dim() != 2 or bank.dim() != 2 or query.shape[1] != bank.shape[1]:
         raise ValueError(f'query [B, D] and bank [N, D] must share D, got '
                          f'{tuple(query.shape)} and {tuple(bank.shape)}')
