@@ -6,7 +6,6 @@ labels, the scene feature of its clip, its frame span and track, and, in trainin
 memory slot (the item's index). The store stays read-only; everything derived from it
 (scene pseudo-labels, augmented samples) lives in the model or in files of its own.
 """
-import fnmatch
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -15,6 +14,8 @@ from mmengine.dataset import BaseDataset
 
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
+
+from .store_split import StoreSplit, resolve_path
 
 #: Where an item's semantic class comes from: the detector's label (``objects_index``
 #: column 4), the arg-max of an extractor's class scores (``objects_<name>_action_scores``,
@@ -25,15 +26,6 @@ CLASS_SOURCES = ('label', 'action_scores', 'action', None)
 ROW_FIELDS = [('video_id', 'U64'), ('row', 'i8'), ('scene_row', 'i8'), ('clip_index', 'i8'),
               ('start', 'i8'), ('end', 'i8'), ('track_id', 'i8'), ('label_index', 'i8'),
               ('motion_valid', 'bool'), ('source', 'i8')]
-
-
-def _resolve(path: str) -> str:
-    """A config path as given, or relative to the repository (for the shipped configs)."""
-    if osp.exists(path) or osp.isabs(path):
-        return path
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    candidate = osp.join(repo, path)
-    return candidate if osp.exists(candidate) else path
 
 
 @DATASETS.register_module()
@@ -89,11 +81,8 @@ class ObjectClipDataset(BaseDataset):
                  extract: Optional[dict] = None,
                  pipeline: Sequence = (),
                  **kwargs) -> None:
-        if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        if video_scenes not in (None, 'shanghaitech'):
-            raise ValueError(f"video_scenes must be None or 'shanghaitech', got "
-                             f'{video_scenes!r}')
+        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
+                                      video_scenes)
         self.feature_root = feature_root
         self.split = split
         self.features = dict(features if features is not None else
@@ -110,84 +99,14 @@ class ObjectClipDataset(BaseDataset):
         self.motion_stream = motion_stream if motion_stream in self.features else None
         self.require_streams = require_streams
         self.augmented = augmented
-        self.ground_truth = ground_truth
-        self.video_scenes = video_scenes
-        self.videos_cfg = videos
-        self.extract = extract
         self._arrays: Dict[str, Dict[str, np.ndarray]] = {}
-        self._meta: Dict[str, object] = {}
         super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False,
                          **kwargs)
-
-    # -- the split ---------------------------------------------------------------------
-    def _video_list(self) -> List[str]:
-        cfg = self.videos_cfg
-        if isinstance(cfg, str):
-            from .annotations import load_video_list
-            return load_video_list(_resolve(cfg))
-        if isinstance(cfg, dict):
-            source = DATASETS.build(dict(cfg))
-            meta = source.metainfo
-            for key in ('num_frames', 'video_gt', 'video_groups'):
-                if meta.get(key):
-                    self._meta[key] = meta[key]
-            return [source.get_data_info(i)['video_id'] for i in range(len(source))]
-        from vadkit.parsing import FeatureStore
-        stored = FeatureStore(self.feature_root).videos() if self._store_exists() else []
-        if cfg is None:
-            return stored
-        out = []
-        for entry in cfg:
-            if any(c in str(entry) for c in '*?['):
-                out += [v for v in stored if fnmatch.fnmatchcase(v, entry) and v not in out]
-            elif entry not in out:
-                out.append(str(entry))
-        return out
-
-    def _store_exists(self) -> bool:
-        return osp.isfile(osp.join(self.feature_root, 'manifest.json'))
-
-    def _ensure_store(self, videos: List[str]) -> None:
-        from vadkit.parsing import FeatureStore
-        have = set(FeatureStore(self.feature_root).videos()) if self._store_exists() else set()
-        missing = [v for v in videos if v not in have]
-        if not missing:
-            return
-        if self.extract is None:
-            where = (f'{self.feature_root} holds no feature store' if not have else
-                     f'feature store {self.feature_root} lacks {len(missing)} video(s) of the '
-                     f'{self.split} split: {missing[:5]}')
-            raise DataError(f'{where}; run tools/extract_features.py with the parsing '
-                            'config of this dataset first')
-        from mmengine.config import Config
-
-        from vadkit.parsing.extract import extract_features
-        options = dict(self.extract)
-        config = options.pop('config', None)
-        data_root = options.pop('data_root', None)
-        if config is None or data_root is None:
-            raise ConfigError("extract needs 'config' (a parsing config) and 'data_root'")
-        if options:
-            raise ConfigError(f'extract: unknown keys {sorted(options)}')
-        cfg = Config.fromfile(_resolve(config))
-        parser_cfg = cfg.parser.to_dict() if hasattr(cfg.parser, 'to_dict') else dict(cfg.parser)
-        _, failed = extract_features(parser_cfg, dict(cfg.videos), data_root,
-                                     self.feature_root, videos=missing, source=config)
-        if failed:
-            raise DataError(f'feature extraction into {self.feature_root} failed for '
-                            + '; '.join(f'{v}: {m}' for v, m in failed))
 
     # -- loading -----------------------------------------------------------------------
     def load_data_list(self) -> List[dict]:
         from vadkit.parsing import FeatureStore
-        if not self._store_exists() and self.extract is None:
-            raise DataError(f'{self.feature_root} holds no feature store; run '
-                            'tools/extract_features.py with the parsing config of this '
-                            'dataset first (the config says which)')
-        videos = self._video_list()
-        if not videos:
-            raise DataError(f'{self.split} split of {self.feature_root}: no videos')
-        self._ensure_store(videos)
+        videos = self.store_split.video_list()
         store = FeatureStore(self.feature_root)
         names = ['objects_index', *self.features.values()]
         for stream, source in self.classes.items():
@@ -241,24 +160,17 @@ class ObjectClipDataset(BaseDataset):
         self._augmented: Dict[str, np.ndarray] = {}
         if self.augmented:
             self._add_augmented()
-        self._meta.setdefault('num_frames', {v: num_frames[v] for v in videos})
-        if self.split == 'test' and self.ground_truth and 'video_gt' not in self._meta:
-            from .annotations import load_frame_masks
-            masks = load_frame_masks(_resolve(self.ground_truth), videos)
-            self._meta['video_gt'] = {k: np.asarray(v) for k, v in masks.items()}
-        if self.video_scenes == 'shanghaitech' and 'video_groups' not in self._meta:
-            from .annotations import shanghaitech_scenes
-            self._meta['video_groups'] = dict(scene=shanghaitech_scenes(videos))
-        self._meta.update(
+        meta = self.store_split.metainfo(videos, num_frames)
+        meta.update(
             name=f'object clips of {osp.basename(osp.normpath(self.feature_root))} '
                  f'({self.split})',
             class_names=class_names, num_objects=int(len(self.rows)),
             num_clips=int(len(self.scenes)), videos=list(videos))
-        self._metainfo.update(self._meta)
+        self._metainfo.update(meta)
         return [dict(index=i) for i in range(len(self.rows))]
 
     def _add_augmented(self) -> None:
-        path = _resolve(self.augmented)
+        path = resolve_path(self.augmented)
         if not osp.isfile(path):
             raise DataError(f'augmented samples {path} not found; make them with '
                             'tools/misc/augment_motion.py')

@@ -1,0 +1,134 @@
+"""The videos of one split of a feature store: which they are, their frame labels and
+groups, and the store itself (built on demand). Shared by the feature-store datasets."""
+import fnmatch
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from vadkit.registry import DATASETS
+from vadkit.utils.errors import ConfigError, DataError
+
+
+def resolve_path(path: str) -> str:
+    """A config path as given, or relative to the repository (for the shipped configs)."""
+    if osp.exists(path) or osp.isabs(path):
+        return path
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    candidate = osp.join(repo, path)
+    return candidate if osp.exists(candidate) else path
+
+
+class StoreSplit:
+    """One split of a feature store.
+
+    Args:
+        feature_root: The store folder.
+        split: ``'train'`` or ``'test'`` (messages, ground truth).
+        videos: A list of video ids or glob patterns of stored ids, a split file (one video
+            per line), a DATASETS config of a video dataset (its items name the videos, its
+            ``metainfo`` gives ``num_frames``, ``video_gt``, ``video_groups``), or None
+            (every stored video).
+        extract: ``dict(config=PARSING_CONFIG, data_root=DIR)`` to parse the videos the
+            store lacks; None to require them.
+        ground_truth: Folder of ``<video>.npy`` frame masks (test split).
+        video_scenes: ``'shanghaitech'``: ``video_groups['scene']`` from the names.
+    """
+
+    def __init__(self, feature_root: str, split: str = 'train',
+                 videos: Union[None, str, Sequence[str], dict] = None,
+                 extract: Optional[dict] = None, ground_truth: Optional[str] = None,
+                 video_scenes: Optional[str] = None) -> None:
+        if split not in ('train', 'test'):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if video_scenes not in (None, 'shanghaitech'):
+            raise ValueError(f"video_scenes must be None or 'shanghaitech', got "
+                             f'{video_scenes!r}')
+        self.feature_root, self.split = feature_root, split
+        self.videos_cfg, self.extract = videos, extract
+        self.ground_truth, self.video_scenes = ground_truth, video_scenes
+        #: ``num_frames`` / ``video_gt`` / ``video_groups`` a video dataset gave
+        self.meta: Dict[str, object] = {}
+
+    def store_exists(self) -> bool:
+        return osp.isfile(osp.join(self.feature_root, 'manifest.json'))
+
+    def video_list(self) -> List[str]:
+        """The split's videos (building the store first when ``extract`` allows)."""
+        if not self.store_exists() and self.extract is None:
+            raise DataError(f'{self.feature_root} holds no feature store; run '
+                            'tools/extract_features.py with the parsing config of this '
+                            'dataset first (the config says which)')
+        videos = self._list()
+        if not videos:
+            raise DataError(f'{self.split} split of {self.feature_root}: no videos')
+        self.ensure(videos)
+        return videos
+
+    def _list(self) -> List[str]:
+        cfg = self.videos_cfg
+        if isinstance(cfg, str):
+            from .annotations import load_video_list
+            return load_video_list(resolve_path(cfg))
+        if isinstance(cfg, dict):
+            source = DATASETS.build(dict(cfg))
+            for key in ('num_frames', 'video_gt', 'video_groups'):
+                if source.metainfo.get(key):
+                    self.meta[key] = source.metainfo[key]
+            return [source.get_data_info(i)['video_id'] for i in range(len(source))]
+        from vadkit.parsing import FeatureStore
+        stored = FeatureStore(self.feature_root).videos() if self.store_exists() else []
+        if cfg is None:
+            return stored
+        out: List[str] = []
+        for entry in cfg:
+            if any(c in str(entry) for c in '*?['):
+                out += [v for v in stored if fnmatch.fnmatchcase(v, entry) and v not in out]
+            elif entry not in out:
+                out.append(str(entry))
+        return out
+
+    def ensure(self, videos: List[str]) -> None:
+        """Parse the videos the store lacks, or refuse naming them."""
+        from vadkit.parsing import FeatureStore
+        have = set(FeatureStore(self.feature_root).videos()) if self.store_exists() else set()
+        missing = [v for v in videos if v not in have]
+        if not missing:
+            return
+        if self.extract is None:
+            where = (f'{self.feature_root} holds no feature store' if not have else
+                     f'feature store {self.feature_root} lacks {len(missing)} video(s) of the '
+                     f'{self.split} split: {missing[:5]}')
+            raise DataError(f'{where}; run tools/extract_features.py with the parsing '
+                            'config of this dataset first')
+        from mmengine.config import Config
+
+        from vadkit.parsing.extract import extract_features
+        options = dict(self.extract)
+        config = options.pop('config', None)
+        data_root = options.pop('data_root', None)
+        if config is None or data_root is None:
+            raise ConfigError("extract needs 'config' (a parsing config) and 'data_root'")
+        if options:
+            raise ConfigError(f'extract: unknown keys {sorted(options)}')
+        cfg = Config.fromfile(resolve_path(config))
+        parser_cfg = cfg.parser.to_dict() if hasattr(cfg.parser, 'to_dict') else dict(cfg.parser)
+        _, failed = extract_features(parser_cfg, dict(cfg.videos), data_root,
+                                     self.feature_root, videos=missing, source=config)
+        if failed:
+            raise DataError(f'feature extraction into {self.feature_root} failed for '
+                            + '; '.join(f'{v}: {m}' for v, m in failed))
+
+    def metainfo(self, videos: List[str], num_frames: Dict[str, int]) -> Dict[str, object]:
+        """``num_frames``, ``video_gt`` (test split with labels) and ``video_groups`` of
+        the split, as :class:`~vadkit.evaluation.VADMetric` reads them."""
+        meta = dict(self.meta)
+        meta.setdefault('num_frames', {v: num_frames[v] for v in videos})
+        if self.split == 'test' and self.ground_truth and 'video_gt' not in meta:
+            from .annotations import load_frame_masks
+            masks = load_frame_masks(resolve_path(self.ground_truth), videos)
+            meta['video_gt'] = {k: np.asarray(v) for k, v in masks.items()}
+        if self.video_scenes == 'shanghaitech' and 'video_groups' not in meta:
+            from .annotations import shanghaitech_scenes
+            meta['video_groups'] = dict(scene=shanghaitech_scenes(videos))
+        return meta
