@@ -5,14 +5,15 @@ from .annotations import (IntervalAnnotation, count_frames, intervals_to_mask,
                           load_ucf_crime_annotations, load_video_list,
                           load_xd_violence_annotations)
 from .object_clips import ObjectClipDataset
+from .segments import SegmentDataset, batch_collate
 from .synthetic import SyntheticVideos
 from .toy_segments import ToySegmentDataset
 from .transforms import PackVADInputs
 
 __all__ = [
-    'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs', 'SyntheticVideos',
-    'ToySegmentDataset',
-    'annotations', 'count_frames', 'intervals_to_mask', 'load_frame_masks',
-    'load_mixture_split', 'load_shanghaitech_weak_split', 'load_ucf_crime_annotations',
-    'load_video_list', 'load_xd_violence_annotations'
+    'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs', 'SegmentDataset',
+    'SyntheticVideos', 'ToySegmentDataset', 'annotations', 'batch_collate', 'count_frames',
+    'intervals_to_mask', 'load_frame_masks', 'load_mixture_split',
+    'load_shanghaitech_weak_split', 'load_ucf_crime_annotations', 'load_video_list',
+    'load_xd_violence_annotations'
 ]

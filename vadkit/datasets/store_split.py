@@ -49,6 +49,8 @@ class StoreSplit:
         self.ground_truth, self.video_scenes = ground_truth, video_scenes
         #: ``num_frames`` / ``video_gt`` / ``video_groups`` a video dataset gave
         self.meta: Dict[str, object] = {}
+        #: ``{video: 0 / 1}`` video-level labels a video dataset's items gave
+        self.video_labels: Dict[str, int] = {}
 
     def store_exists(self) -> bool:
         return osp.isfile(osp.join(self.feature_root, 'manifest.json'))
@@ -75,7 +77,9 @@ class StoreSplit:
             for key in ('num_frames', 'video_gt', 'video_groups'):
                 if source.metainfo.get(key):
                     self.meta[key] = source.metainfo[key]
-            return [source.get_data_info(i)['video_id'] for i in range(len(source))]
+            items = [source.get_data_info(i) for i in range(len(source))]
+            self.video_labels = {i['video_id']: int(i['label']) for i in items if 'label' in i}
+            return [i['video_id'] for i in items]
         from vadkit.parsing import FeatureStore
         stored = FeatureStore(self.feature_root).videos() if self.store_exists() else []
         if cfg is None:

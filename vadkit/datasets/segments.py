@@ -1,0 +1,185 @@
+"""Segments from a feature store: one item per segment (clip) of the split's videos.
+
+The sample regime of GCL: every segment's clip feature (``clips`` of the store,
+``float[C, P, D]`` per video: P patches of a spatial pyramid, patch 0 the whole frame),
+its frame span, its position in the video and, where the split gives one, its video's
+label. Features stay memory-mapped; :meth:`SegmentDataset.__getitems__` gathers a whole
+batch with one read per video, so a batch of thousands of segments is not thousands of
+item calls.
+"""
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.dataset import BaseDataset
+
+from vadkit.registry import DATASETS, FUNCTIONS
+from vadkit.structures import VADDataSample
+from vadkit.utils.errors import DataError
+
+from .store_split import StoreSplit
+
+#: Which patches make a segment's feature: ``'whole'`` (patch 0, the whole frame),
+#: ``'mean'`` (the mean over patches), ``'all'`` (every patch, concatenated), or a list of
+#: patch indices (concatenated).
+PATCH_CHOICES = ('whole', 'mean', 'all')
+ROW_FIELDS = [('video', 'i8'), ('row', 'i8'), ('start', 'i8'), ('end', 'i8'),
+              ('label', 'i8')]
+
+
+@DATASETS.register_module()
+class SegmentDataset(BaseDataset):
+    """The segments of one split of a feature store.
+
+    Args:
+        feature_root: The feature store folder.
+        split: ``'train'`` or ``'test'``.
+        videos: The split's videos (see :class:`~vadkit.datasets.store_split.StoreSplit`):
+            ids / patterns, a split file, or a video dataset config whose items may carry
+            video-level labels (``SyntheticVideos`` with ``regime='weak'``).
+        ground_truth: Folder of ``<video>.npy`` frame masks (test split).
+        extract: Build the store's missing videos from a parsing config.
+        feature: The store array of segment features. Default ``'clips'``.
+        patches: One of :data:`PATCH_CHOICES` or a list of patch indices.
+        pipeline: Transforms of single items (``__getitem__``); batches from
+            ``__getitems__`` skip it (see there).
+
+    Each item: ``feature float32[D]``, ``video_id``, ``start``, ``end``, ``segment``
+    (index in its video), ``video_label`` (-1 when unknown). ``metainfo`` holds
+    ``num_frames``, ``video_gt`` (test), ``video_labels`` and the counts.
+    """
+
+    METAINFO = dict(name='segments')
+
+    def __init__(self,
+                 feature_root: str,
+                 split: str = 'train',
+                 videos: Union[None, str, Sequence[str], dict] = None,
+                 ground_truth: Optional[str] = None,
+                 extract: Optional[dict] = None,
+                 feature: str = 'clips',
+                 patches: Union[str, Sequence[int]] = 'whole',
+                 pipeline: Sequence = (),
+                 **kwargs) -> None:
+        if isinstance(patches, str) and patches not in PATCH_CHOICES:
+            raise ValueError(f'patches must be one of {PATCH_CHOICES} or a list of indices, '
+                             f'got {patches!r}')
+        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth)
+        self.feature_root, self.split = feature_root, split
+        self.feature_key = feature
+        self.patches = patches if isinstance(patches, str) else [int(p) for p in patches]
+        self._arrays: List[np.ndarray] = []
+        self.video_ids: List[str] = []
+        super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False,
+                         **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        from vadkit.parsing import FeatureStore
+        videos = self.store_split.video_list()
+        store = FeatureStore(self.feature_root)
+        labels = self.store_split.video_labels
+        rows, num_frames = [], {}
+        for v, video_id in enumerate(videos):
+            meta = store.meta(video_id)
+            for name in (self.feature_key, 'clip_spans'):
+                if name not in meta['arrays']:
+                    raise DataError(f'feature store {self.feature_root}: video {video_id} has '
+                                    f'no {name!r} (it has {sorted(meta["arrays"])}); its '
+                                    'parsing config has no clip extractor')
+            arrays = store.read(video_id, [self.feature_key, 'clip_spans'])
+            clips, spans = arrays[self.feature_key], np.asarray(arrays['clip_spans'])
+            if len(clips) != len(spans):
+                raise DataError(f'feature store {self.feature_root}: video {video_id}: '
+                                f'{len(clips)} {self.feature_key} rows but {len(spans)} '
+                                'clip spans')
+            if clips.ndim == 3 and not isinstance(self.patches, str) and self.patches and \
+                    max(self.patches) >= clips.shape[1]:
+                raise DataError(f'feature store {self.feature_root}: video {video_id} has '
+                                f'{clips.shape[1]} patches, patches asks for '
+                                f'{max(self.patches)}')
+            self._arrays.append(clips)
+            self.video_ids.append(video_id)
+            num_frames[video_id] = int(meta['num_frames'])
+            label = int(labels.get(video_id, -1))
+            rows += [(v, r, int(s), int(e), label) for r, (s, e) in enumerate(spans)]
+        self.rows = np.array(rows, dtype=ROW_FIELDS).reshape(-1)
+        meta = self.store_split.metainfo(videos, num_frames)
+        meta.update(name=f'segments of {self.feature_root} ({self.split})',
+                    num_segments=int(len(self.rows)), videos=list(videos),
+                    video_labels={k: int(v) for k, v in labels.items()},
+                    feature_dim=int(self._select(self._arrays[0][:1]).shape[1])
+                    if self._arrays and len(self._arrays[0]) else 0)
+        self._metainfo.update(meta)
+        return [dict(index=i) for i in range(len(self.rows))]
+
+    def _select(self, clips: np.ndarray) -> np.ndarray:
+        """``float32[n, D]`` features of ``n`` stored segments."""
+        x = np.asarray(clips, np.float32)
+        if x.ndim == 2:
+            return x
+        if self.patches == 'whole':
+            return x[:, 0]
+        if self.patches == 'mean':
+            return x.mean(axis=1)
+        if self.patches == 'all':
+            return x.reshape(len(x), -1)
+        return x[:, self.patches].reshape(len(x), -1)
+
+    def features(self, indices: Union[Sequence[int], np.ndarray]) -> np.ndarray:
+        """``float32[len(indices), D]``, one sorted read per video."""
+        idx = np.asarray(indices, np.int64).reshape(-1)
+        rows = self.rows[idx]
+        out = None
+        for v in np.unique(rows['video']):
+            where = np.flatnonzero(rows['video'] == v)
+            order = np.argsort(rows['row'][where], kind='stable')
+            picked = self._select(self._arrays[v][rows['row'][where][order]])
+            if out is None:
+                out = np.empty((len(idx), picked.shape[1]), np.float32)
+            out[where[order]] = picked
+        return out if out is not None else np.zeros((0, 0), np.float32)
+
+    def get_data_info(self, idx: int) -> dict:
+        row = self.rows[idx]
+        return dict(feature=self.features([idx])[0], video_id=self.video_ids[row['video']],
+                    start=int(row['start']), end=int(row['end']), segment=int(row['row']),
+                    video_label=int(row['label']))
+
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """A whole batch at once (the torch DataLoader calls this when it exists): one
+        item holding ``inputs`` (``feature [B, D]``, ``segment``, ``video_label``) and
+        ``data_samples`` (one :class:`VADDataSample` per segment, with ``video_id``,
+        ``start``, ``end``). Collate it with ``dict(type='batch_collate')``. The item
+        pipeline is not applied."""
+        idx = np.asarray(indices, np.int64).reshape(-1)
+        rows = self.rows[idx]
+        inputs = dict(feature=torch.from_numpy(self.features(idx)),
+                      segment=torch.from_numpy(rows['row'].copy()),
+                      video_label=torch.from_numpy(rows['label'].copy()))
+        samples = [VADDataSample(metainfo=dict(video_id=self.video_ids[v], start=int(s),
+                                               end=int(e)))
+                   for v, s, e in zip(rows['video'], rows['start'], rows['end'])]
+        return [dict(inputs=inputs, data_samples=samples)]
+
+    def temporal_differences(self) -> np.ndarray:
+        """``float64[len(self)]``: ``||f(t) - f(t-1)||_2`` of every segment to the previous
+        segment of its video (``inf`` for a video's first), for GCL's pre-training
+        selection (Sec. 3.3)."""
+        out = np.full(len(self.rows), np.inf)
+        start = 0
+        for v, clips in enumerate(self._arrays):
+            n = len(clips)
+            x = self._select(clips).astype(np.float64)
+            if n > 1:
+                out[start + 1:start + n] = np.linalg.norm(np.diff(x, axis=0), axis=1)
+            start += n
+        return out
+
+
+@FUNCTIONS.register_module()
+def batch_collate(batch: List[dict]) -> Dict[str, object]:
+    """The collate function of :meth:`SegmentDataset.__getitems__`: the batch is already
+    one item."""
+    if len(batch) != 1:
+        raise DataError(f'batch_collate expects one pre-batched item, got {len(batch)}')
+    return batch[0]
