@@ -66,6 +66,14 @@ def test_temporal_differences_stay_within_videos(store):
                                       10 * np.sqrt(2)])
 
 
+def test_temporal_differences_come_with_the_items_when_asked(store):
+    data = SegmentDataset(store, with_temporal_difference=True)
+    assert data.get_data_info(1)['td'] == pytest.approx(10 * np.sqrt(2), rel=1e-6)
+    batch = data.__getitems__([3, 4])[0]['inputs']
+    assert batch['td'][0] == np.inf and batch['td'][1] == pytest.approx(14.142, rel=1e-4)
+    assert 'td' not in SegmentDataset(store).__getitems__([0])[0]['inputs']
+
+
 def test_video_labels_from_a_video_dataset(tmp_path):
     from tests.helpers.world import write_tiny_world
     from vadkit.parsing.extract import extract_features

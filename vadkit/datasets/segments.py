@@ -41,6 +41,9 @@ class SegmentDataset(BaseDataset):
         extract: Build the store's missing videos from a parsing config.
         feature: The store array of segment features. Default ``'clips'``.
         patches: One of :data:`PATCH_CHOICES` or a list of patch indices.
+        with_temporal_difference: Give every segment ``td``, its distance to the previous
+            segment of its video (:meth:`temporal_differences`; one pass over the
+            features at load time), for GCL's pre-training selection.
         pipeline: Transforms of single items (``__getitem__``); batches from
             ``__getitems__`` skip it (see there).
 
@@ -59,6 +62,7 @@ class SegmentDataset(BaseDataset):
                  extract: Optional[dict] = None,
                  feature: str = 'clips',
                  patches: Union[str, Sequence[int]] = 'whole',
+                 with_temporal_difference: bool = False,
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         if isinstance(patches, str) and patches not in PATCH_CHOICES:
@@ -68,6 +72,8 @@ class SegmentDataset(BaseDataset):
         self.feature_root, self.split = feature_root, split
         self.feature_key = feature
         self.patches = patches if isinstance(patches, str) else [int(p) for p in patches]
+        self.with_temporal_difference = bool(with_temporal_difference)
+        self._td: Optional[np.ndarray] = None
         self._arrays: List[np.ndarray] = []
         self.video_ids: List[str] = []
         super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False,
@@ -110,6 +116,8 @@ class SegmentDataset(BaseDataset):
                     feature_dim=int(self._select(self._arrays[0][:1]).shape[1])
                     if self._arrays and len(self._arrays[0]) else 0)
         self._metainfo.update(meta)
+        if self.with_temporal_difference:
+            self._td = self.temporal_differences().astype(np.float32)
         return [dict(index=i) for i in range(len(self.rows))]
 
     def _select(self, clips: np.ndarray) -> np.ndarray:
@@ -141,21 +149,28 @@ class SegmentDataset(BaseDataset):
 
     def get_data_info(self, idx: int) -> dict:
         row = self.rows[idx]
-        return dict(feature=self.features([idx])[0], video_id=self.video_ids[row['video']],
+        item = dict(feature=self.features([idx])[0], video_id=self.video_ids[row['video']],
                     start=int(row['start']), end=int(row['end']), segment=int(row['row']),
                     video_label=int(row['label']))
+        if self._td is not None:
+            item['td'] = float(self._td[idx])
+        return item
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """A whole batch at once (the torch DataLoader calls this when it exists): one
         item holding ``inputs`` (``feature [B, D]``, ``segment``, ``video_label``) and
         ``data_samples`` (one :class:`VADDataSample` per segment, with ``video_id``,
-        ``start``, ``end``). Collate it with ``dict(type='batch_collate')``. The item
-        pipeline is not applied."""
+        ``start``, ``end``), plus ``td`` with ``with_temporal_difference``. Collate it
+        with ``dict(type='vadkit.batch_collate')`` (the Runner looks collate functions up
+        in mmengine's root registry, so the scope is named). The item pipeline is not
+        applied."""
         idx = np.asarray(indices, np.int64).reshape(-1)
         rows = self.rows[idx]
         inputs = dict(feature=torch.from_numpy(self.features(idx)),
                       segment=torch.from_numpy(rows['row'].copy()),
                       video_label=torch.from_numpy(rows['label'].copy()))
+        if self._td is not None:
+            inputs['td'] = torch.from_numpy(self._td[idx])
         samples = [VADDataSample(metainfo=dict(video_id=self.video_ids[v], start=int(s),
                                                end=int(e)))
                    for v, s, e in zip(rows['video'], rows['start'], rows['end'])]

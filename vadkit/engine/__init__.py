@@ -1,4 +1,6 @@
-"""Hooks and loops of vadkit's training and testing on the mmengine Runner."""
+"""Hooks, loops and optimiser constructors of vadkit's training and testing on the
+mmengine Runner."""
 from .hooks import CheckpointFitHook, PrepareModelHook
+from .optim import SubmoduleOptimWrapperConstructor
 
-__all__ = ['CheckpointFitHook', 'PrepareModelHook']
+__all__ = ['CheckpointFitHook', 'PrepareModelHook', 'SubmoduleOptimWrapperConstructor']

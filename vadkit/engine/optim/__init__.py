@@ -1,0 +1,3 @@
+from .submodule_constructor import SubmoduleOptimWrapperConstructor
+
+__all__ = ['SubmoduleOptimWrapperConstructor']
