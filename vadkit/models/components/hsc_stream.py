@@ -80,6 +80,8 @@ class HSCStream(nn.Module):
     """
 
     LOSSES = ('scene', 'object', 'classifier', 'reconstruction')
+    #: one entry per training object: sized by the data, taken from checkpoints
+    RESIZABLE_STATE = ('slot_scene', 'slot_class')
 
     def __init__(self, feature_dim: int, scene_dim: int, num_slots: int, num_scenes: int = 1,
                  encoder_sizes: Sequence[int] = (2048, 1280),
@@ -112,6 +114,21 @@ class HSCStream(nn.Module):
         self.memory = MemoryBank(num_slots, latent, momentum, momentum_on)
         self.register_buffer('slot_scene', torch.zeros(int(num_slots), dtype=torch.long))
         self.register_buffer('slot_class', torch.zeros(int(num_slots), dtype=torch.long))
+
+    @torch.no_grad()
+    def resize_(self, num_slots: int) -> None:
+        """Empty the memory and give it and the slot labels ``num_slots`` slots, in place."""
+        self.memory.resize_(num_slots)
+        self.slot_scene.resize_(int(num_slots)).zero_()
+        self.slot_class.resize_(int(num_slots)).zero_()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the slot labels have the size of the training set they were fitted on
+        for name in self.RESIZABLE_STATE:
+            saved = state_dict.get(prefix + name)
+            if saved is not None and saved.shape != getattr(self, name).shape:
+                getattr(self, name).resize_(saved.shape)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def set_slot_labels(self, scene: torch.Tensor, cls: torch.Tensor) -> None:
         """The scene and object class of every memory slot (the training objects)."""
@@ -154,10 +171,13 @@ class HSCStream(nn.Module):
 
     @torch.no_grad()
     def score(self, scene: torch.Tensor, feature: torch.Tensor,
-              slots: Optional[torch.Tensor] = None) -> torch.Tensor:
+              slots: Optional[torch.Tensor] = None,
+              latent: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Eq. 10-11: ``||f_t - Theta(sum_i w_i M_i)||^2`` per object, ``[B]``; ``slots``
-        restricts the memory to some entries (Fig. 5's subsampling)."""
+        restricts the memory to some entries (Fig. 5's subsampling); ``latent`` is
+        ``encode(scene, feature)`` when the caller has it already."""
         bank = self.memory.slots[self.memory.filled if slots is None else slots]
-        latent = self.encode(scene, feature)
+        if latent is None:
+            latent = self.encode(scene, feature)
         rebuilt = self.decoder(memory_readout(latent, bank, self.readout_temperature))
         return ((self.target(scene, feature) - rebuilt) ** 2).sum(dim=1)

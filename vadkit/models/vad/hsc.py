@@ -130,9 +130,6 @@ class HSC(BaseModel):
                 {name: FeatureStandardizer(stream.feature_dim, **norm_options)
                  for name, stream in self.streams.items()})
             self.norms['scene'] = FeatureStandardizer(self.scene_dim, **norm_options)
-        # memories and slot labels have the size of the training set
-        self.RESIZABLE_STATE = tuple(f'streams.{name}.{buffer}' for name in self.streams
-                                     for buffer in ('slot_scene', 'slot_class'))
 
     # -- fitting what depends on the training set ----------------------------------------
     @property
@@ -163,9 +160,7 @@ class HSC(BaseModel):
                                      else np.zeros(n, np.int64))
         device = self.num_scenes.device
         for name, stream in self.streams.items():
-            stream.memory.resize_(n)
-            stream.slot_scene.resize_(n)
-            stream.slot_class.resize_(n)
+            stream.resize_(n)
             stream.set_slot_labels(slot_scene.to(device),
                                    torch.as_tensor(dataset.class_labels(name)).to(device))
         if self.input_norm is not None:
@@ -183,15 +178,6 @@ class HSC(BaseModel):
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # memories and slot labels have the size of the training set they were fitted on
-        for name, stream in self.streams.items():
-            for buffer in ('slot_scene', 'slot_class'):
-                saved = state_dict.get(f'{prefix}streams.{name}.{buffer}')
-                if saved is not None and saved.shape != getattr(stream, buffer).shape:
-                    getattr(stream, buffer).resize_(saved.shape)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # -- scoring -------------------------------------------------------------------------
     def scene_labels(self, scene: torch.Tensor) -> torch.Tensor:
@@ -216,13 +202,17 @@ class HSC(BaseModel):
                       feature: torch.Tensor) -> torch.Tensor:
         """Eq. 10-11 errors of stream ``name`` for objects ``feature [B, D]`` in clips of
         scene feature ``scene [B, D_B]`` (both as the dataset gives them)."""
-        stream = self.streams[name]
         scene = self._norm('scene', scene.float()) if scene.shape[1] else scene
-        feature = self._norm(name, feature.float())
+        return self._errors(name, scene, self._norm(name, feature.float()))
+
+    def _errors(self, name: str, scene: torch.Tensor, feature: torch.Tensor,
+                latent: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """:meth:`stream_errors` of standardised inputs (and their latent, if known)."""
+        stream = self.streams[name]
         if not stream.memory.filled.any():
             raise RuntimeError(f'HSC: the {name} memory is empty: train the model or load '
                                'a trained checkpoint before scoring')
-        return stream.score(scene, feature, self._memory_slots(stream))
+        return stream.score(scene, feature, self._memory_slots(stream), latent)
 
     def _scene(self, inputs: dict, batch: int, ref: torch.Tensor) -> torch.Tensor:
         if 'scene' in inputs:
@@ -288,18 +278,19 @@ class HSC(BaseModel):
         for name, stream in self.streams.items():
             raw = inputs[name].float()
             feature = self._norm(name, raw)
+            with torch.no_grad():
+                latent = stream.encode(scene, feature)
+                logits = stream.classifier(latent)
+            predicted[name] = logits[:, :max(int(self.num_scenes), 1)].argmax(dim=1)
             if name == self.motion_stream and self.motion_score == 'classifier':
                 self.motion_classifier.eval()
                 value = self.motion_classifier.anomaly_probability(raw)
             else:
-                value = self.stream_errors(name, raw_scene, raw)
+                value = self._errors(name, scene, feature, latent)
             if name == self.motion_stream and 'motion_valid' in inputs:
                 value = torch.where(inputs['motion_valid'].bool(), value,
                                     torch.zeros_like(value))
             scores[name] = value
-            with torch.no_grad():
-                logits = stream.classifier(stream.encode(scene, feature))
-                predicted[name] = logits[:, :max(int(self.num_scenes), 1)].argmax(dim=1)
         for i, sample in enumerate(data_samples):
             for name, value in scores.items():
                 sample.set_pred_score(name, value[i])
