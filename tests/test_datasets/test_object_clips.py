@@ -89,6 +89,10 @@ def test_augmented_normal_samples_join_training(store, tmp_path):
     assert extra['augmented'] and extra['slot'] == 5
     np.testing.assert_array_equal(extra['motion'], motion[2])
     np.testing.assert_array_equal(extra['appearance'], base.get_data_info(2)['appearance'])
+    for stream in ('appearance', 'motion'):  # gathered per video, augmented rows included
+        np.testing.assert_array_equal(
+            data.stream_features(stream),
+            np.stack([data.get_data_info(i)[stream] for i in range(len(data))]))
     bad = str(tmp_path / 'bad.npz')
     np.savez(bad, motion=motion, source=np.array([0, 9, 2]), label=np.zeros(3, np.int8))
     with pytest.raises(DataError, match='another training set'):

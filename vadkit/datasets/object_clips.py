@@ -234,6 +234,21 @@ class ObjectClipDataset(BaseDataset):
                          for r in self.rows], dtype=np.int64)
 
     def stream_features(self, stream: str) -> np.ndarray:
-        """``float32[len(self), D]``: the ``stream`` feature of every item."""
-        return np.stack([self.get_data_info(i)[stream] for i in range(len(self))]) \
-            if len(self) else np.zeros((0, 0), np.float32)
+        """``float32[len(self), D]``: the ``stream`` feature of every item (what
+        :meth:`get_data_info` gives, gathered with one read per video)."""
+        if stream not in self.features:
+            raise KeyError(f'no stream {stream!r} (streams: {sorted(self.features)})')
+        if not len(self):
+            return np.zeros((0, 0), np.float32)
+        key, rows = self.features[stream], self.rows
+        videos, which = np.unique(rows['video_id'], return_inverse=True)
+        dim = self._arrays[str(videos[0])][key].shape[1]
+        out = np.empty((len(rows), dim), np.float32)
+        for v, video in enumerate(videos):
+            where = np.flatnonzero(which == v)
+            out[where] = self._arrays[str(video)][key][rows['row'][where]]
+        if stream == self.motion_stream:
+            augmented = np.flatnonzero(rows['source'] >= 0)
+            if len(augmented):
+                out[augmented] = self._augmented['motion'][rows['source'][augmented]]
+        return out

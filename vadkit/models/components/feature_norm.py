@@ -70,3 +70,20 @@ def standardizer_options(input_norm) -> Optional[dict]:
         return dict(input_norm)
     raise ValueError(f"input_norm must be None, 'zscore' or dict(min_std=..., eps=...), got "
                      f'{input_norm!r}')
+
+
+def fit_standardizers(norms, dataset, motion_stream: Optional[str] = None) -> None:
+    """Fit the not yet fitted ``{stream: FeatureStandardizer}`` (and ``'scene'``) on an
+    object-clip training set: the motion stream on its motion-valid objects only (the
+    others hold zeros), the scene on the clips' scene features."""
+    for name, norm in norms.items():
+        if bool(norm.fitted):
+            continue
+        if name == 'scene':
+            if len(dataset.scenes) and dataset.scenes.shape[1]:
+                norm.fit(dataset.scenes)
+            continue
+        features = dataset.stream_features(name)
+        if name == motion_stream:
+            features = features[dataset.rows['motion_valid']]
+        norm.fit(features)

@@ -8,7 +8,8 @@ from mmengine.model import BaseModel
 from vadkit.registry import MODELS
 from vadkit.structures import VADDataSample
 
-from ..components.feature_norm import FeatureStandardizer, standardizer_options
+from ..components.feature_norm import (FeatureStandardizer, fit_standardizers,
+                                       standardizer_options)
 from ..components.hsc_stream import mlp
 
 
@@ -64,16 +65,7 @@ class FeatureAutoEncoder(BaseModel):
 
     def prepare(self, dataset) -> None:
         """Fit the input standardisation on the training set (a no-op without one)."""
-        for name, norm in self.norms.items():
-            if bool(norm.fitted):
-                continue
-            if name == 'scene':
-                norm.fit(dataset.scenes)
-                continue
-            features = dataset.stream_features(name)
-            if name == self.motion_stream:
-                features = features[dataset.rows['motion_valid']]
-            norm.fit(features)
+        fit_standardizers(self.norms, dataset, self.motion_stream)
 
     def _input(self, name: str, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
         x = inputs[name].float()

@@ -17,7 +17,8 @@ from mmengine.model import BaseModel
 from vadkit.registry import MODELS
 from vadkit.structures import VADDataSample
 
-from ..components.feature_norm import FeatureStandardizer, standardizer_options
+from ..components.feature_norm import (FeatureStandardizer, fit_standardizers,
+                                       standardizer_options)
 from ..components.hsc_stream import HSCStream
 
 #: The per-stream settings of the supplement: (feature dim, encoder sizes, decoder sizes).
@@ -164,13 +165,7 @@ class HSC(BaseModel):
             stream.set_slot_labels(slot_scene.to(device),
                                    torch.as_tensor(dataset.class_labels(name)).to(device))
         if self.input_norm is not None:
-            for name in self.streams:
-                features = dataset.stream_features(name)
-                if name == self.motion_stream:
-                    features = features[dataset.rows['motion_valid']]
-                self.norms[name].fit(features)
-            if self.scene_dim:
-                self.norms['scene'].fit(dataset.scenes)
+            fit_standardizers(self.norms, dataset, self.motion_stream)
         self.num_scenes.fill_(num_scenes)
         counts = np.bincount(clip_labels, minlength=num_scenes) if len(clip_labels) else [n]
         logger.info(f'HSC: {n} training objects, {len(dataset.scenes)} clips in {num_scenes} '
