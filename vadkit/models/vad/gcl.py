@@ -22,6 +22,18 @@ from ..components.gcl import (NEGATIVE_TARGETS, batch_pseudo_labels, negative_ta
 SCORES = ('discriminator', 'generator')
 
 
+def _in_eval(module: torch.nn.Module, compute):
+    """``compute()`` without gradient and with ``module`` in eval mode (BatchNorm on its
+    running statistics), its mode restored afterwards."""
+    was = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            return compute()
+    finally:
+        module.train(was)
+
+
 @MODELS.register_module()
 class GCL(BaseModel):
     """Generator and discriminator trained cooperatively (``train_step`` alternates).
@@ -105,20 +117,12 @@ class GCL(BaseModel):
 
     def g_pseudo_labels(self, feature: torch.Tensor) -> torch.Tensor:
         """Eq. 2 on G's batch errors (G in eval mode, no gradient)."""
-        with torch.no_grad():
-            was = self.generator.training
-            self.generator.eval()
-            errors = self.g_errors(feature)
-            self.generator.train(was)
+        errors = _in_eval(self.generator, lambda: self.g_errors(feature))
         return batch_pseudo_labels(errors, **self.g_threshold)
 
     def d_pseudo_labels(self, feature: torch.Tensor) -> torch.Tensor:
         """Eq. 4 on D's batch probabilities (D in eval mode, no gradient)."""
-        with torch.no_grad():
-            was = self.discriminator.training
-            self.discriminator.eval()
-            probs = self.discriminator(feature)
-            self.discriminator.train(was)
+        probs = _in_eval(self.discriminator, lambda: self.discriminator(feature))
         return batch_pseudo_labels(probs, **self.d_threshold)
 
     def g_loss(self, feature: torch.Tensor, labels: Optional[torch.Tensor] = None,
