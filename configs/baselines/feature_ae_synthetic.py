@@ -12,13 +12,4 @@ model = dict(
     input_norm=dict(min_std=0.0))
 optim_wrapper = dict(optimizer=dict(type='Adagrad', lr=0.01))
 # the same scoring as HSC's, without the scene-classifier confusion (no scene classifier)
-test_evaluator = [
-    dict(type='VADMetric',
-         scorers=[
-             dict(type='ExpandToFrames', stream=('appearance', 'motion'), reduce='max'),
-             dict(type='Normalize', method='minmax', scope='global'),
-             dict(type='Fuse', weights=dict(appearance=0.5, motion=0.5)),
-             dict(type='GaussianSmooth', sigma=3.0, scope='video'),
-         ],
-         metric=['micro_auc', 'macro_auc', 'ap', 'eer'], group_by='scene')
-]
+test_evaluator = [{{_base_.vad_metric}}]

@@ -42,11 +42,9 @@ test_dataloader = dict(
     dataset=dict(split='test', videos=dict(split='test', **videos_cfg), **split_cfg))
 # per-scene AUC (the world's scene of each video) and the scene classifiers' confusion
 # against the pseudo-labels (Fig. 6)
-test_evaluator = [
-    dict(type='VADMetric', scorers={{_base_.test_evaluator.scorers}},
-         metric=['micro_auc', 'macro_auc', 'ap', 'eer'], group_by='scene'),
-    dict(type='SceneConfusionMetric'),
-]
+vad_metric = dict(type='VADMetric', scorers={{_base_.test_evaluator.scorers}},
+                  metric=['micro_auc', 'macro_auc', 'ap', 'eer'], group_by='scene')
+test_evaluator = [vad_metric, dict(type='SceneConfusionMetric')]
 train_cfg = dict(max_epochs=30)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1),
                      logger=dict(interval=10))
