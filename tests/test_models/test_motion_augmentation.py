@@ -1,6 +1,5 @@
 """HSC motion augmentation (Sec. 3.4-3.5, supplement Sec. 1): augmenting skeleton clips,
 re-encoding them as the parser does, the error split and the normal / abnormal classifier."""
-import json
 import os.path as osp
 
 import numpy as np
@@ -167,24 +166,15 @@ def store(tmp_path_factory):
     from mmengine.config import Config
 
     from tests.conftest import REPO_ROOT
-    from vadkit.parsing import FeatureStore, VideoSource, find_videos
-    from vadkit.registry import PARSERS
+    from vadkit.parsing.extract import extract_features
     from vadkit.utils.setup_env import register_all_modules
     register_all_modules()
     world = write_tiny_world(str(tmp_path_factory.mktemp('ma_world')), test_videos=1)
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'parsing', 'builtin_synthetic.py'))
     parser_cfg = cfg.parser.to_dict()
     parser_cfg.update(tube_builder=None, clip_extractor=None)  # not needed here
-    parser = PARSERS.build(parser_cfg)
-    out = FeatureStore(str(tmp_path_factory.mktemp('ma_store')), parser_cfg)
-    out.create()
-    for video, path in find_videos(world, list(cfg.videos['patterns'])):
-        source = VideoSource(path, video)
-        with open(osp.join(world, 'annotations', f'{video}.json')) as f:
-            annotation = json.load(f)
-        info = VideoInfo(video, source.num_frames, source.width, source.height, source.fps,
-                         annotation)
-        out.write(video, *parser.parse(source, info))
+    out, _ = extract_features(parser_cfg, dict(cfg.videos), world,
+                              str(tmp_path_factory.mktemp('ma_store')), progress=False)
     return out
 
 

@@ -20,24 +20,15 @@ COPIES = 8
 
 
 def _parse(world: str, out: str) -> None:
-    """The world's videos parsed with the built-in backends into a store (as
-    tools/extract_features.py does, video by video; tubes and clip features left out)."""
+    """The world's videos parsed with the built-in backends into a store (tubes and clip
+    features left out)."""
     from mmengine.config import Config
 
-    from vadkit.parsing import FeatureStore, VideoInfo, VideoSource, find_videos
-    from vadkit.registry import PARSERS
+    from vadkit.parsing.extract import extract_features
     cfg = Config.fromfile(BUILTIN)
     parser_cfg = cfg.parser.to_dict()
     parser_cfg.update(tube_builder=None, clip_extractor=None)
-    parser = PARSERS.build(parser_cfg)
-    store = FeatureStore(out, parser_cfg)
-    store.create()
-    for video, path in find_videos(world, list(cfg.videos['patterns'])):
-        source = VideoSource(path, video)
-        with open(osp.join(world, 'annotations', f'{video}.json')) as f:
-            annotation = json.load(f)
-        store.write(video, *parser.parse(source, VideoInfo(
-            video, source.num_frames, source.width, source.height, source.fps, annotation)))
+    extract_features(parser_cfg, dict(cfg.videos), world, out, progress=False)
 
 
 def _config(path: str, store: str) -> str:
