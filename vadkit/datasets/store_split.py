@@ -27,8 +27,9 @@ class StoreSplit:
         split: ``'train'`` or ``'test'`` (messages, ground truth).
         videos: A list of video ids or glob patterns of stored ids, a split file (one video
             per line), a DATASETS config of a video dataset (its items name the videos, its
-            ``metainfo`` gives ``num_frames``, ``video_gt``, ``video_groups``), or None
-            (every stored video).
+            ``metainfo`` gives ``num_frames``, ``video_gt``, ``video_groups``; a
+            ``frame_masks(num_frames)`` method, where it has one, gives the test split's
+            ground truth from the stored frame counts), or None (every stored video).
         extract: ``dict(config=PARSING_CONFIG, data_root=DIR)`` to parse the videos the
             store lacks; None to require them.
         ground_truth: Folder of ``<video>.npy`` frame masks (test split).
@@ -51,6 +52,7 @@ class StoreSplit:
         self.meta: Dict[str, object] = {}
         #: ``{video: 0 / 1}`` video-level labels a video dataset's items gave
         self.video_labels: Dict[str, int] = {}
+        self._source = None
 
     def store_exists(self) -> bool:
         return osp.isfile(osp.join(self.feature_root, 'manifest.json'))
@@ -73,7 +75,7 @@ class StoreSplit:
             from .annotations import load_video_list
             return load_video_list(resolve_path(cfg))
         if isinstance(cfg, dict):
-            source = DATASETS.build(dict(cfg))
+            source = self._source = DATASETS.build(dict(cfg))
             for key in ('num_frames', 'video_gt', 'video_groups'):
                 if source.metainfo.get(key):
                     self.meta[key] = source.metainfo[key]
@@ -128,6 +130,11 @@ class StoreSplit:
         the split, as :class:`~vadkit.evaluation.VADMetric` reads them."""
         meta = dict(self.meta)
         meta.setdefault('num_frames', {v: num_frames[v] for v in videos})
+        if self.split == 'test' and 'video_gt' not in meta and \
+                hasattr(self._source, 'frame_masks'):
+            masks = self._source.frame_masks(meta['num_frames'])
+            if masks:
+                meta['video_gt'] = {v: np.asarray(masks[v]) for v in videos if v in masks}
         if self.split == 'test' and self.ground_truth and 'video_gt' not in meta:
             from .annotations import load_frame_masks
             masks = load_frame_masks(resolve_path(self.ground_truth), videos)
