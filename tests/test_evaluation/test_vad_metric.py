@@ -122,3 +122,11 @@ def test_blind_set_still_scores_every_frame():
     assert metric.compute_metrics(results) == {}
     assert {k: v.size for k, v in metric.frame_scores.items()} == \
         {k: len(v) for k, v in labels.items()}
+
+
+def test_flat_floats_keep_the_prefix_of_a_repeated_name():
+    from vadkit.evaluation.report import flat_floats
+    values = flat_floats({'vad/micro_auc': 0.6, 'vad/ap': 0.3, 'generator/micro_auc': 0.7,
+                          'scene/accuracy': 0.9, 'vad/note': 'text'})
+    assert values == {'micro_auc': 0.6, 'ap': 0.3, 'generator/micro_auc': 0.7,
+                      'accuracy': 0.9}

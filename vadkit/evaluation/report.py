@@ -7,13 +7,17 @@ from vadkit.utils.io import dump_json
 
 
 def flat_floats(metrics: Mapping) -> Dict[str, float]:
-    """The numeric metrics as plain floats, under their bare names (``vad/ap`` -> ``ap``)."""
+    """The numeric metrics as plain floats, under their bare names (``vad/ap`` -> ``ap``);
+    a name an earlier metric of the evaluator already gave keeps its prefix
+    (``generator/micro_auc`` next to the first VADMetric's ``micro_auc``)."""
     out = {}
     for key, value in metrics.items():
         try:
-            out[key.split('/', 1)[-1]] = float(value)
+            number = float(value)
         except (TypeError, ValueError):
             continue
+        bare = key.split('/', 1)[-1]
+        out[bare if bare not in out else key] = number
     return out
 
 
