@@ -90,3 +90,25 @@ def test_video_labels_from_a_video_dataset(tmp_path):
     assert set(data.rows['label']) == set(labels.values())
     assert len(data) == 3 * len(labels)  # 48 frames: 3 segments of 16
     assert data.metainfo['video_gt'] and data.metainfo['feature_dim'] == 25
+
+
+
+def test_label_fraction_keeps_a_share_of_each_class(store):
+    """GCL_WS's supervision levels: that share of the anomalous and of the normal videos
+    keep their label, the same ones for one seed."""
+    data = SegmentDataset(store)
+    labels = {f'v{v:02d}': int(v < 3) for v in range(12)}  # 3 anomalous, 9 normal
+    assert data._kept_labels(labels) == labels
+    for fraction, anomalous, normal in ((1 / 3, 1, 3), (2 / 3, 2, 6), (0.0, 0, 0)):
+        data.label_fraction = fraction
+        kept = data._kept_labels(labels)
+        assert sum(kept.values()) == anomalous and len(kept) - anomalous == normal
+        assert all(labels[v] == lbl for v, lbl in kept.items())
+    data.label_fraction = 2 / 3
+    picks = []
+    for seed in (0, 0, 1):
+        data.label_seed = seed
+        picks.append(sorted(data._kept_labels(labels)))
+    assert picks[0] == picks[1] and picks[0] != picks[2]
+    with pytest.raises(ValueError, match='label_fraction'):
+        SegmentDataset(store, label_fraction=1.5)

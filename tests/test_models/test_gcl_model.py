@@ -130,7 +130,7 @@ def test_it_learns_anomalies_hidden_in_unlabelled_data():
     y_test = np.r_[np.zeros(300, bool), np.ones(100, bool)]
     test = make(400, y_test)
     # measured: D 0.971 / 0.970 / 0.943 and G 0.933 / 0.939 / 0.917 over seeds 0 / 1 / 2
-    model = _model(pretrain_g_epochs=5, pretrain_d_epochs=2,
+    model = _model(pretrain_g_epochs=5, pretrain_d_epochs=2, pretrain_on='all',
                    discriminator=dict(hidden_channels=(32, 8)))
     wrappers = build_optim_wrapper(model, OPTIM)
     for epoch in range(20):
@@ -197,3 +197,96 @@ def test_the_runner_trains_it_from_segments(tmp_path):
     assert set(saved['optimizer']) == {'generator', 'discriminator'}
     metrics = runner.test()
     assert 0.0 <= metrics['vad/micro_auc'] <= 1.0
+
+
+def test_pretraining_selections():
+    td = torch.tensor([float('inf'), 0.2, 0.9, 0.5, 0.7])
+    labels = torch.tensor([0, 1, -1, 0, 1])
+    inputs = dict(feature=torch.randn(5, 8), td=td, video_label=labels)
+    assert _model().pretrain_keep(inputs).tolist() == [False, True, False, True, True]  # 0.70
+    # the calmest half of the batch's finite differences: median of 0.2 0.5 0.7 0.9 = 0.6
+    assert _model(d_th_quantile=0.5).pretrain_keep(inputs).tolist() == \
+        [False, True, False, True, False]
+    assert _model(pretrain_on='normal').pretrain_keep(inputs).tolist() == \
+        [True, False, False, True, False]
+    assert _model(pretrain_on='all').pretrain_keep(inputs) is None
+    with pytest.raises(ValueError, match='with_temporal_difference'):
+        _model().pretrain_keep(dict(feature=inputs['feature']))
+    with pytest.raises(ValueError, match='video_label'):
+        _model(pretrain_on='normal').pretrain_keep(dict(feature=inputs['feature']))
+    with pytest.raises(ValueError, match='pretrain_on'):
+        _model(pretrain_on='clean')
+    with pytest.raises(ValueError, match='d_th_quantile'):
+        _model(d_th_quantile=0.0)
+
+
+def test_weak_supervision_makes_normal_videos_normal():
+    """GCL_WS: a normal-labelled video's segments are normal in both pseudo-label sets;
+    anomalous-labelled and unlabelled videos keep what G and D say."""
+    f = torch.randn(64, 8)
+    f[:8] += 6.0  # far from the rest: anomalous for G
+    video_label = torch.tensor([0, 0, 0, 0, 1, 1, -1, -1] + [-1] * 56)
+    inputs = dict(feature=f, video_label=video_label)
+    plain, weak = _model(), _model(weak_supervision=True)
+    free_g = plain.g_pseudo_labels(f, inputs)
+    assert free_g[:8].tolist() == [1] * 8
+    forced_g = weak.g_pseudo_labels(f, inputs)
+    assert forced_g[:8].tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert torch.equal(forced_g[8:], free_g[8:])
+    free_d, forced_d = plain.d_pseudo_labels(f, inputs), weak.d_pseudo_labels(f, inputs)
+    assert forced_d[:4].tolist() == [0] * 4 and torch.equal(forced_d[4:], free_d[4:])
+    assert free_d[:4].sum() > 0  # the override did something
+
+
+def test_g_can_learn_from_its_own_labels(monkeypatch):
+    model = _model(g_labels_from='generator')
+    wrappers = build_optim_wrapper(model, OPTIM)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError('D labelled the batch for G')
+
+    monkeypatch.setattr(model, 'd_pseudo_labels', refuse)
+    log = model.train_step(dict(inputs=dict(feature=torch.randn(32, 8))), wrappers)
+    assert log['d_anomalous'] == log['g_anomalous']
+    with pytest.raises(ValueError, match='g_labels_from'):
+        _model(g_labels_from='both')
+
+
+def test_input_standardisation_fitted_in_chunks():
+
+    class Segments:
+        def __init__(self, x):
+            self.x = x
+
+        def __len__(self):
+            return len(self.x)
+
+        def features(self, idx):
+            return self.x[idx]
+
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(1000, 8)) * np.arange(1, 9) + 5).astype(np.float32)
+    model = _model(input_norm='zscore')
+    model.prepare(Segments(x), chunk=96)
+    np.testing.assert_allclose(model.norm.mean.numpy(), x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(model.norm.std.numpy(), x.std(0), rtol=1e-4)
+    z = model.features(dict(feature=torch.from_numpy(x)))
+    np.testing.assert_allclose(z.mean(0).numpy(), 0, atol=1e-4)
+    state = model.state_dict()
+    assert 'norm.mean' in state and bool(state['norm.fitted'])
+    fresh = _model(input_norm='zscore')
+    fresh.load_state_dict(state)
+    fresh.prepare(Segments(x + 100))  # a checkpoint's statistics are kept
+    np.testing.assert_allclose(fresh.norm.mean.numpy(), x.mean(0), rtol=1e-5)
+    assert _model().norm is None
+
+
+def test_predict_writes_both_networks_scores():
+    model = _model(score='generator').eval()
+    f = torch.randn(3, 8)
+    out = model(dict(feature=f), [VADDataSample() for _ in range(3)], mode='predict')
+    d, g = model.discriminator(f), model.g_errors(f)
+    for i, sample in enumerate(out):
+        assert sample.pred_scores.discriminator.item() == pytest.approx(d[i].item())
+        assert sample.pred_scores.generator.item() == pytest.approx(g[i].item())
+        assert sample.pred_scores.final.item() == pytest.approx(g[i].item())

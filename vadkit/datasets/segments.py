@@ -44,6 +44,10 @@ class SegmentDataset(BaseDataset):
         with_temporal_difference: Give every segment ``td``, its distance to the previous
             segment of its video (:meth:`temporal_differences`; one pass over the
             features at load time), for GCL's pre-training selection.
+        label_fraction: Share of the labelled videos that keep their video-level label
+            (the others get -1, unknown), drawn per class so that both keep the share:
+            the supervision levels of GCL's Fig. 9. Default 1 (all).
+        label_seed: Seed of that draw.
         pipeline: Transforms of single items (``__getitem__``); batches from
             ``__getitems__`` skip it (see there).
 
@@ -63,11 +67,16 @@ class SegmentDataset(BaseDataset):
                  feature: str = 'clips',
                  patches: Union[str, Sequence[int]] = 'whole',
                  with_temporal_difference: bool = False,
+                 label_fraction: float = 1.0,
+                 label_seed: int = 0,
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         if isinstance(patches, str) and patches not in PATCH_CHOICES:
             raise ValueError(f'patches must be one of {PATCH_CHOICES} or a list of indices, '
                              f'got {patches!r}')
+        if not 0.0 <= float(label_fraction) <= 1.0:
+            raise ValueError(f'label_fraction must be in [0, 1], got {label_fraction}')
+        self.label_fraction, self.label_seed = float(label_fraction), int(label_seed)
         self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth)
         self.feature_root, self.split = feature_root, split
         self.feature_key = feature
@@ -83,7 +92,7 @@ class SegmentDataset(BaseDataset):
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
         store = FeatureStore(self.feature_root)
-        labels = self.store_split.video_labels
+        labels = self._kept_labels(self.store_split.video_labels)
         rows, num_frames = [], {}
         for v, video_id in enumerate(videos):
             meta = store.meta(video_id)
@@ -119,6 +128,18 @@ class SegmentDataset(BaseDataset):
         if self.with_temporal_difference:
             self._td = self.temporal_differences().astype(np.float32)
         return [dict(index=i) for i in range(len(self.rows))]
+
+    def _kept_labels(self, labels: Dict[str, int]) -> Dict[str, int]:
+        """The video labels ``label_fraction`` keeps: that share of each class, by seed."""
+        if self.label_fraction >= 1.0:
+            return dict(labels)
+        rng = np.random.default_rng(self.label_seed)
+        kept = {}
+        for value in sorted(set(labels.values())):
+            names = sorted(v for v, lbl in labels.items() if lbl == value)
+            count = int(round(self.label_fraction * len(names)))
+            kept.update({names[i]: value for i in rng.permutation(len(names))[:count]})
+        return kept
 
     def _select(self, clips: np.ndarray) -> np.ndarray:
         """``float32[n, D]`` features of ``n`` stored segments."""

@@ -44,8 +44,16 @@ class FeatureStandardizer(nn.Module):
         if x.ndim != 2 or x.shape[1] != self.mean.numel() or len(x) == 0:
             raise ValueError(f'FeatureStandardizer.fit: features must be [N > 0, '
                              f'{self.mean.numel()}], got {x.shape}')
-        self.mean.copy_(torch.as_tensor(x.mean(0)))
-        std = x.std(0)
+        self.fit_moments(x.mean(0), x.std(0))
+
+    def fit_moments(self, mean, std) -> None:
+        """Fit from per-dimension training ``mean`` and (population) ``std``, e.g.
+        accumulated chunk by chunk over a set too large to hold."""
+        mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
+        if mean.shape != (self.mean.numel(), ) or std.shape != mean.shape:
+            raise ValueError(f'FeatureStandardizer.fit_moments: mean and std must be '
+                             f'[{self.mean.numel()}], got {mean.shape} and {std.shape}')
+        self.mean.copy_(torch.as_tensor(mean))
         floor = max(self.min_std * float(std.mean()), self.eps)
         self.std.copy_(torch.as_tensor(np.maximum(std, floor)))
         self.fitted.fill_(True)
