@@ -9,7 +9,8 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from tests.conftest import REPO_ROOT, run_tool
+from tests.conftest import REPO_ROOT
+from tests.helpers.runs import tool_runs
 
 HSC = osp.join(REPO_ROOT, 'configs', 'hsc', 'hsc_synthetic.py')
 AE = osp.join(REPO_ROOT, 'configs', 'baselines', 'feature_ae_synthetic.py')
@@ -18,28 +19,8 @@ SEEDS = (0, 1, 2)
 
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
-    """Train + test runs, keyed by (method, seed, options), computed when first asked."""
-    root = tmp_path_factory.mktemp('hsc_synthetic')
-    folders = [f'data_root={root}/world', f'feature_root={root}/features']
-    cache = {}
-
-    def run(config: str, seed: int, *options: str) -> dict:
-        key = (config, seed, options)
-        if key not in cache:
-            work = str(root / f'{osp.basename(config)[:-3]}_{seed}_{len(cache)}')
-            opts = ['--cfg-options', *folders, f'randomness.seed={seed}', *options]
-            result = run_tool(['tools/train.py', config, '--work-dir', work, *opts],
-                              timeout=900)
-            assert result.returncode == 0, result
-            result = run_tool(['tools/test.py', config, work, '--work-dir', work, *opts],
-                              timeout=300)
-            assert result.returncode == 0, result
-            with open(osp.join(work, 'metrics.json')) as f:
-                cache[key] = dict(json.load(f), log=result.stdout)
-        return cache[key]
-
-    run.root = root
-    return run
+    """Train + test runs, keyed by (config, seed, options), computed when first asked."""
+    return tool_runs(tmp_path_factory.mktemp('hsc_synthetic'))
 
 
 @pytest.mark.timeout(1500)
