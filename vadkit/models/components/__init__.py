@@ -4,9 +4,11 @@ from .gcl import GCLDiscriminator, GCLGenerator
 from .hsc_stream import HSCStream, memory_readout, mlp
 from .memory_bank import MemoryBank
 from .motion_classifier import MotionAugClassifier
+from .sacrf import CliqueSelfAttention, SelfAttentionCRF
 from .scene_clusterer import SceneClusterer
 
 __all__ = [
-    'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator', 'HSCStream', 'MemoryBank',
-    'MotionAugClassifier', 'SceneClusterer', 'memory_readout', 'mlp'
+    'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
+    'HSCStream', 'MemoryBank', 'MotionAugClassifier', 'SceneClusterer', 'SelfAttentionCRF',
+    'memory_readout', 'mlp'
 ]
