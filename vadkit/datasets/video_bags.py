@@ -1,0 +1,196 @@
+"""Videos as bags of segments: the sample regime of multiple-instance learning (SA-CRF, the
+MIL ranking baseline).
+
+One item per video of the split: its segment features ``float32[T, P, D]`` (``P`` patches
+of the spatial pyramid, patch 0 the whole frame, or one of them / their mean), the frame
+span of each segment, and its video-level label. Training bags can be cut to a fixed
+number of segments as Sultani et al. do (32: consecutive segments averaged); test bags keep
+every segment, so scores map back to frames. :func:`bag_collate` pads a batch to its
+longest bag and says which segments are real.
+"""
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.dataset import BaseDataset
+
+from vadkit.registry import DATASETS, FUNCTIONS
+from vadkit.structures import VADDataSample
+from vadkit.utils.errors import DataError
+
+from .store_split import StoreSplit
+
+PATCH_CHOICES = ('all', 'whole', 'mean')
+
+
+def merge_segments(features: np.ndarray, spans: np.ndarray, num_segments: int):
+    """Sultani et al.'s fixed-size bag: the ``T`` segments cut into ``num_segments``
+    consecutive groups of (nearly) equal size, each group's features averaged and its
+    span the union. A video with fewer segments repeats them (each group one segment).
+
+    Returns:
+        ``(features [num_segments, ...], spans [num_segments, 2])``.
+    """
+    t = len(features)
+    if t == 0:
+        raise DataError('merge_segments: a video without segments')
+    edges = np.linspace(0, t, int(num_segments) + 1)
+    out_f = np.empty((int(num_segments), ) + features.shape[1:], np.float32)
+    out_s = np.empty((int(num_segments), 2), np.int64)
+    for k in range(int(num_segments)):
+        lo = min(int(np.floor(edges[k])), t - 1)
+        hi = max(int(np.floor(edges[k + 1])), lo + 1)
+        out_f[k] = features[lo:hi].mean(0)
+        out_s[k] = (spans[lo:hi, 0].min(), spans[lo:hi, 1].max())
+    return out_f, out_s
+
+
+@DATASETS.register_module()
+class VideoBagDataset(BaseDataset):
+    """The videos of one split of a feature store, each a bag of its segments.
+
+    Args:
+        feature_root: The feature store folder.
+        split: ``'train'`` or ``'test'``.
+        videos: The split's videos (:class:`~vadkit.datasets.store_split.StoreSplit`):
+            ids / patterns, a split file, or a video dataset config whose items carry
+            video-level labels (``SyntheticVideos(regime='weak')``, ``UCFCrimeSplit``,
+            ``ShanghaiTechWeakSplit``).
+        ground_truth: Folder of ``<video>.npy`` frame masks (test split).
+        extract: Build the store's missing videos from a parsing config.
+        feature: The store array of segment features. Default ``'clips'``.
+        patches: ``'all'`` (every patch: ``[T, P, D]``, default), ``'whole'`` (patch 0) or
+            ``'mean'`` (the patches' mean), the last two as ``[T, 1, D]``.
+        num_segments: Cut every bag to this many segments (:func:`merge_segments`; 32 in
+            Sultani et al.); None (default) keeps them all.
+        require_labels: Refuse a video without a video-level label (weakly supervised
+            training). Default: True for ``split='train'``.
+        pipeline: Transforms of each item.
+
+    Each item: ``feature float32[T, P, D]``, ``spans int64[T, 2]``, ``video_id``,
+    ``label`` (-1 unknown), ``num_frames``.
+    """
+
+    METAINFO = dict(name='video bags')
+
+    def __init__(self,
+                 feature_root: str,
+                 split: str = 'train',
+                 videos: Union[None, str, Sequence[str], dict] = None,
+                 ground_truth: Optional[str] = None,
+                 extract: Optional[dict] = None,
+                 feature: str = 'clips',
+                 patches: str = 'all',
+                 num_segments: Optional[int] = None,
+                 require_labels: Optional[bool] = None,
+                 pipeline: Sequence = (),
+                 **kwargs) -> None:
+        if patches not in PATCH_CHOICES:
+            raise ValueError(f'patches must be one of {PATCH_CHOICES}, got {patches!r}')
+        if num_segments is not None and int(num_segments) < 1:
+            raise ValueError(f'num_segments must be positive, got {num_segments}')
+        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth)
+        self.feature_root, self.split, self.feature_key = feature_root, split, feature
+        self.patches = patches
+        self.num_segments = None if num_segments is None else int(num_segments)
+        self.require_labels = split == 'train' if require_labels is None \
+            else bool(require_labels)
+        super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False, **kwargs)
+
+    def _select(self, clips: np.ndarray) -> np.ndarray:
+        x = np.asarray(clips, np.float32)
+        if x.ndim == 2:
+            x = x[:, None]
+        if self.patches == 'whole':
+            return x[:, :1]
+        if self.patches == 'mean':
+            return x.mean(axis=1, keepdims=True)
+        return x
+
+    def load_data_list(self) -> List[dict]:
+        from vadkit.parsing import FeatureStore
+        videos = self.store_split.video_list()
+        labels = self.store_split.video_labels
+        if self.require_labels:
+            missing = [v for v in videos if v not in labels]
+            if missing:
+                raise DataError(f'{self.split} split of {self.feature_root}: {len(missing)} '
+                                f'video(s) without a video-level label, e.g. {missing[:3]}; '
+                                'weakly supervised training needs a split that gives them '
+                                "(e.g. SyntheticVideos(regime='weak'))")
+        store = FeatureStore(self.feature_root)
+        items, num_frames = [], {}
+        for video_id in videos:
+            meta = store.meta(video_id)
+            for name in (self.feature_key, 'clip_spans'):
+                if name not in meta['arrays']:
+                    raise DataError(f'feature store {self.feature_root}: video {video_id} has '
+                                    f'no {name!r} (it has {sorted(meta["arrays"])})')
+            num_frames[video_id] = int(meta['num_frames'])
+            items.append(dict(video_id=video_id, label=int(labels.get(video_id, -1)),
+                              num_frames=num_frames[video_id]))
+        self._metainfo.update(self.store_split.metainfo(videos, num_frames))
+        self._metainfo.update(name=f'video bags of {self.feature_root} ({self.split})',
+                              videos=list(videos),
+                              video_labels={k: int(v) for k, v in labels.items()})
+        return items
+
+    def get_data_info(self, idx: int) -> dict:
+        from vadkit.parsing import FeatureStore
+        info = dict(super().get_data_info(idx))
+        arrays = FeatureStore(self.feature_root).read(info['video_id'],
+                                                      [self.feature_key, 'clip_spans'])
+        feature = self._select(arrays[self.feature_key])
+        spans = np.asarray(arrays['clip_spans'], np.int64).reshape(-1, 2)
+        if len(feature) != len(spans) or len(feature) == 0:
+            raise DataError(f'feature store {self.feature_root}: video {info["video_id"]}: '
+                            f'{len(feature)} {self.feature_key} rows and {len(spans)} clip '
+                            'spans (need the same, at least one)')
+        if self.num_segments is not None:
+            feature, spans = merge_segments(feature, spans, self.num_segments)
+        info.update(feature=np.array(feature, np.float32), spans=spans)  # a copy, writable
+        return info
+
+
+@FUNCTIONS.register_module()
+def bag_collate(batch: List[dict]) -> Dict[str, object]:
+    """Pad a batch of bags to the longest: ``inputs = dict(feature [N, T, P, D], valid
+    bool[N, T], video_label long[N])`` and one :class:`VADDataSample` per video with
+    ``video_id``, ``spans`` (its real segments), ``start`` / ``end`` (the frames they
+    cover) and ``num_frames``. Name it ``dict(type='vadkit.bag_collate')`` in a config."""
+    if not batch:
+        raise DataError('bag_collate: an empty batch')
+    longest = max(len(item['feature']) for item in batch)
+    shape = batch[0]['feature'].shape[1:]
+    feature = torch.zeros((len(batch), longest) + tuple(shape))
+    valid = torch.zeros((len(batch), longest), dtype=torch.bool)
+    samples = []
+    for n, item in enumerate(batch):
+        if item['feature'].shape[1:] != shape:
+            raise DataError(f"bag_collate: video {item['video_id']} has features of shape "
+                            f"{item['feature'].shape[1:]}, the batch {shape}")
+        t = len(item['feature'])
+        feature[n, :t] = torch.as_tensor(item['feature'])
+        valid[n, :t] = True
+        spans = np.asarray(item['spans'])
+        samples.append(VADDataSample(metainfo=dict(
+            video_id=item['video_id'], spans=spans, start=int(spans[:, 0].min()),
+            end=int(spans[:, 1].max()), num_frames=int(item['num_frames']))))
+    labels = torch.tensor([int(item['label']) for item in batch], dtype=torch.long)
+    return dict(inputs=dict(feature=feature, valid=valid, video_label=labels),
+                data_samples=samples)
+
+
+def segment_scores_to_frames(scores: np.ndarray, spans: np.ndarray, start: int,
+                             end: int) -> np.ndarray:
+    """``float32[end - start]``: each frame of ``[start, end)`` takes the largest score of
+    the segments covering it (frames no segment covers: the nearest segment's)."""
+    out = np.full(int(end) - int(start), -np.inf, np.float32)
+    for value, (s, e) in zip(np.asarray(scores, np.float32), np.asarray(spans)):
+        out[s - start:e - start] = np.maximum(out[s - start:e - start], value)
+    missing = ~np.isfinite(out)
+    if missing.any():
+        covered = np.flatnonzero(~missing)
+        nearest = covered[np.abs(np.flatnonzero(missing)[:, None] - covered[None]).argmin(1)]
+        out[missing] = out[nearest]
+    return out
