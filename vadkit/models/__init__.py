@@ -2,10 +2,10 @@
 from . import augmenters, components, losses
 from .components import MemoryBank, SceneClusterer
 from .losses import MemoryContrastLoss, hierarchical_memory_contrast, memory_contrast_loss
-from .vad import GCL, HSC, FeatureAutoEncoder, ToyAutoEncoder
+from .vad import GCL, HSC, SACRF, FeatureAutoEncoder, ToyAutoEncoder
 
 __all__ = [
-    'FeatureAutoEncoder', 'GCL', 'HSC', 'MemoryBank', 'MemoryContrastLoss', 'SceneClusterer',
-    'ToyAutoEncoder', 'augmenters', 'components', 'hierarchical_memory_contrast', 'losses',
-    'memory_contrast_loss'
+    'FeatureAutoEncoder', 'GCL', 'HSC', 'MemoryBank', 'MemoryContrastLoss', 'SACRF',
+    'SceneClusterer', 'ToyAutoEncoder', 'augmenters', 'components',
+    'hierarchical_memory_contrast', 'losses', 'memory_contrast_loss'
 ]

@@ -1,6 +1,7 @@
 from .feature_autoencoder import FeatureAutoEncoder
 from .gcl import GCL
 from .hsc import HSC
+from .sacrf import SACRF
 from .toy_autoencoder import ToyAutoEncoder
 
-__all__ = ['FeatureAutoEncoder', 'GCL', 'HSC', 'ToyAutoEncoder']
+__all__ = ['FeatureAutoEncoder', 'GCL', 'HSC', 'SACRF', 'ToyAutoEncoder']
