@@ -167,6 +167,7 @@ def test_bag_scores_and_mil_terms():
     assert smoothness_loss(s, valid, labels).item() == pytest.approx(1.16)
     assert smoothness_loss(s, valid).item() == pytest.approx((1.16 + 0.04) / 2)
     assert sparsity_loss(s, valid, torch.tensor([0, 0])).item() == 0.0
+    assert sparsity_loss(s, valid, torch.tensor([-1, -1])).item() == 0.0  # unknown: not 1
 
 
 def test_contrastive_term_broadens_the_gap():

@@ -259,8 +259,8 @@ def bag_scores(scores: torch.Tensor, valid: torch.Tensor, reduce: str = 'max',
 def sparsity_loss(scores: torch.Tensor, valid: torch.Tensor,
                   labels: torch.Tensor) -> torch.Tensor:
     """Sultani et al.'s sparsity term: the sum of the anomalous videos' segment scores,
-    averaged over those videos (0 without one)."""
-    positive = labels.bool()
+    averaged over those videos (label 1; 0 without one)."""
+    positive = labels == 1
     if not bool(positive.any()):
         return scores.sum() * 0.0
     return (scores * valid)[positive].sum(1).mean()
@@ -269,12 +269,12 @@ def sparsity_loss(scores: torch.Tensor, valid: torch.Tensor,
 def smoothness_loss(scores: torch.Tensor, valid: torch.Tensor,
                     labels: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Sultani et al.'s temporal smoothness: ``sum_t (s_t - s_{t+1})^2`` over the valid
-    neighbours of each video (of the anomalous videos when ``labels`` is given), averaged
-    over those videos."""
+    neighbours of each video (of the anomalous videos, label 1, when ``labels`` is
+    given), averaged over those videos."""
     pairs = (valid[:, 1:] & valid[:, :-1]).float()
     per_video = (((scores[:, 1:] - scores[:, :-1]) ** 2) * pairs).sum(1)
     if labels is not None:
-        positive = labels.bool()
+        positive = labels == 1
         if not bool(positive.any()):
             return scores.sum() * 0.0
         per_video = per_video[positive]
