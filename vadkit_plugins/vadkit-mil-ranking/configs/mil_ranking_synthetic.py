@@ -11,13 +11,17 @@
 # Built-in segment features: 14 patches (1 + 4 + 9 pyramid) of 25 values, averaged over the
 # patches (patch_pool='mean') and standardised with training statistics; training bags are
 # cut to 32 segments as in the paper, test bags keep every segment.
-_base_ = ['../../../configs/_base_/default_runtime.py']
+# the repository's bag datasets and runtime (this config is used from a checkout)
+_base_ = [
+    '../../../configs/_base_/datasets/video_bags.py',
+    '../../../configs/_base_/default_runtime.py'
+]
 default_scope = 'vadkit'
 data_root = 'data/synthetic/medium'
 feature_root = 'data/features/synthetic_medium/clips'
 world = dict(preset='medium', seed=0, workers=2)
 parsing = 'configs/parsing/clips_synthetic.py'
-bag_cfg = dict(type='VideoBagDataset', feature_root=feature_root,
+bag_cfg = dict(type='VideoBagDataset', feature_root=feature_root, patches='all',
                extract=dict(config=parsing, data_root=data_root))
 videos_cfg = dict(type='SyntheticVideos', data_root=data_root, regime='weak', generate=world)
 
@@ -25,23 +29,10 @@ model = dict(type='MILRanking', in_channels=25, input_norm='zscore')
 
 train_dataloader = dict(
     batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='vadkit.bag_collate'),
-    dataset=dict(split='train', num_segments=32,
-                 videos=dict(split='train', **videos_cfg), **bag_cfg))
+    dataset=dict(split='train', num_segments=32, videos=dict(split='train', **videos_cfg),
+                 **bag_cfg))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='vadkit.bag_collate'),
     dataset=dict(split='test', videos=dict(split='test', **videos_cfg), **bag_cfg))
-test_evaluator = dict(
-    type='VADMetric',
-    scorers=[dict(type='ExpandToFrames', stream='final', reduce='max')],
-    metric=['micro_auc', 'macro_auc', 'ap', 'far', 'eer'])
 
 # Sultani et al.: Adagrad, learning rate 1e-3, l2 regularisation 1e-3
 optim_wrapper = dict(type='OptimWrapper',
