@@ -290,3 +290,16 @@ def test_predict_writes_both_networks_scores():
         assert sample.pred_scores.discriminator.item() == pytest.approx(d[i].item())
         assert sample.pred_scores.generator.item() == pytest.approx(g[i].item())
         assert sample.pred_scores.final.item() == pytest.approx(g[i].item())
+
+
+def test_standardizer_fitted_from_chunks_equals_the_whole_fit():
+    from vadkit.models.components import FeatureStandardizer
+    rng = np.random.default_rng(1)
+    x = (rng.normal(size=(500, 6)) * np.arange(1, 7) - 3).astype(np.float32)
+    whole, chunked = FeatureStandardizer(6), FeatureStandardizer(6)
+    whole.fit(x)
+    chunked.fit_chunks(x[i:i + 77] for i in range(0, 500, 77))
+    np.testing.assert_allclose(chunked.mean.numpy(), whole.mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(chunked.std.numpy(), whole.std.numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match='no rows'):
+        FeatureStandardizer(6).fit_chunks(iter([]))

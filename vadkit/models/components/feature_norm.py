@@ -46,6 +46,25 @@ class FeatureStandardizer(nn.Module):
                              f'{self.mean.numel()}], got {x.shape}')
         self.fit_moments(x.mean(0), x.std(0))
 
+    def fit_chunks(self, chunks) -> None:
+        """Fit from an iterable of ``[n, D]`` arrays (a set too large to hold at once),
+        accumulating sums and sums of squares in float64.
+
+        Raises:
+            ValueError: when the chunks hold no row.
+        """
+        dim = self.mean.numel()
+        total, total_sq, count = np.zeros(dim), np.zeros(dim), 0
+        for chunk in chunks:
+            x = np.asarray(chunk, np.float64).reshape(-1, dim)
+            total += x.sum(0)
+            total_sq += (x * x).sum(0)
+            count += len(x)
+        if count == 0:
+            raise ValueError('FeatureStandardizer.fit_chunks: no rows to fit on')
+        mean = total / count
+        self.fit_moments(mean, np.sqrt(np.maximum(total_sq / count - mean * mean, 0.0)))
+
     def fit_moments(self, mean, std) -> None:
         """Fit from per-dimension training ``mean`` and (population) ``std``, e.g.
         accumulated chunk by chunk over a set too large to hold."""

@@ -160,13 +160,8 @@ class GCL(BaseModel):
         n = len(dataset)
         if n == 0:
             raise ValueError('GCL.prepare: the training set is empty')
-        total = total_sq = None
-        for begin in range(0, n, chunk):
-            x = dataset.features(np.arange(begin, min(begin + chunk, n))).astype(np.float64)
-            total = x.sum(0) if total is None else total + x.sum(0)
-            total_sq = (x * x).sum(0) if total_sq is None else total_sq + (x * x).sum(0)
-        mean = total / n
-        self.norm.fit_moments(mean, np.sqrt(np.maximum(total_sq / n - mean * mean, 0.0)))
+        self.norm.fit_chunks(dataset.features(np.arange(begin, min(begin + chunk, n)))
+                             for begin in range(0, n, chunk))
 
     @property
     def phase(self) -> str:

@@ -11,7 +11,6 @@ feature store (the relation-aware extractor writes them there).
 """
 from typing import Dict, List, Optional, Sequence, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
@@ -112,16 +111,8 @@ class SACRF(BaseModel):
         when a checkpoint brought it)."""
         if self.norm is None or bool(self.norm.fitted):
             return
-        total = total_sq = None
-        count = 0
-        for i in range(len(dataset)):
-            x = dataset.get_data_info(i)['feature'].reshape(-1, self.norm.mean.numel())
-            x = x.astype(np.float64)
-            total = x.sum(0) if total is None else total + x.sum(0)
-            total_sq = (x * x).sum(0) if total_sq is None else total_sq + (x * x).sum(0)
-            count += len(x)
-        mean = total / count
-        self.norm.fit_moments(mean, np.sqrt(np.maximum(total_sq / count - mean * mean, 0.0)))
+        self.norm.fit_chunks(dataset.get_data_info(i)['feature']
+                             for i in range(len(dataset)))
 
     def _pool(self, x: torch.Tensor) -> torch.Tensor:
         return x.amax(2) if self.patch_pool == 'max' else x.mean(2)

@@ -149,24 +149,20 @@ class MILRanking(BaseModel):
         """
         if self.norm is None or bool(self.norm.fitted):
             return
-        total = np.zeros(self.in_channels)
-        total_sq = np.zeros(self.in_channels)
-        count = 0
-        for i in range(len(dataset)):
-            info = dataset.get_data_info(i)
-            feature = np.asarray(info['feature'], np.float64)
-            if feature.shape[-1] != self.in_channels:
-                raise ValueError(f'MILRanking.prepare: video {info.get("video_id", i)} has '
-                                 f'features of width {feature.shape[-1]}, in_channels is '
-                                 f'{self.in_channels}')
-            x = feature.reshape(-1, self.in_channels)
-            total += x.sum(0)
-            total_sq += (x * x).sum(0)
-            count += len(x)
-        if count == 0:
+        if len(dataset) == 0:
             raise ValueError('MILRanking.prepare: the training set holds no segments')
-        mean = total / count
-        self.norm.fit_moments(mean, np.sqrt(np.maximum(total_sq / count - mean * mean, 0.0)))
+
+        def bags():
+            for i in range(len(dataset)):
+                info = dataset.get_data_info(i)
+                feature = np.asarray(info['feature'])
+                if feature.shape[-1] != self.in_channels:
+                    raise ValueError(f'MILRanking.prepare: video {info.get("video_id", i)} '
+                                     f'has features of width {feature.shape[-1]}, '
+                                     f'in_channels is {self.in_channels}')
+                yield feature
+
+        self.norm.fit_chunks(bags())
 
     def segment_scores(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
         """``float[N, T]`` in [0, 1]: the score of every segment (padded ones too)."""
