@@ -6,9 +6,14 @@ import itertools
 import pytest
 import torch
 
-from vadkit.models.components.sacrf import (CliqueSelfAttention, SelfAttentionCRF, bag_scores,
+from vadkit.models.components.sacrf import (BandWeights, CliqueSelfAttention,
+                                            SelfAttentionCRF, bag_scores, band_window,
                                             clique_mask, contrastive_bag_loss, frame_window,
                                             smoothness_loss, sparsity_loss)
+
+
+def _dense(p_hat):
+    return p_hat.dense() if isinstance(p_hat, BandWeights) else p_hat
 
 
 def _frames(length, num_frames, tau, window):
@@ -40,9 +45,11 @@ def test_clique_mask_connects_every_patch_of_the_window():
     assert pairs == expected
 
 
-def test_self_attention_matches_a_direct_computation():
+@pytest.mark.parametrize('implementation', ['band', 'dense'])
+def test_self_attention_matches_a_direct_computation(implementation):
     torch.manual_seed(0)
-    att = CliqueSelfAttention(3, embed_channels=2, out_channels=4, localities=(1, 2))
+    att = CliqueSelfAttention(3, embed_channels=2, out_channels=4, localities=(1, 2),
+                              implementation=implementation)
     with torch.no_grad():
         att.locality_weights.copy_(torch.tensor([0.3, 0.7]))
     b = torch.randn(1, 3, 2, 3)  # T = 3 segments, G = 2 patches
@@ -60,23 +67,58 @@ def test_self_attention_matches_a_direct_computation():
             for weight, j in zip(p, members):
                 expected_p[i, j] += w * weight
                 expected_h[i] += w * weight * att.theta3(nodes[j])  # Eq. 3-4
-    assert torch.allclose(p_hat[0], expected_p, atol=1e-6)
+    assert torch.allclose(_dense(p_hat)[0], expected_p, atol=1e-6)
     assert torch.allclose(h.reshape(6, 4), expected_h, atol=1e-5)
     h.sum().backward()
     assert att.locality_weights.grad is not None and att.theta1.weight.grad.abs().sum() > 0
 
 
-def test_padded_segments_take_no_part():
+@pytest.mark.parametrize('implementation', ['band', 'dense'])
+def test_padded_segments_take_no_part(implementation):
     torch.manual_seed(0)
-    att = CliqueSelfAttention(3, localities=(1, 4))
+    att = CliqueSelfAttention(3, localities=(1, 4), implementation=implementation)
     b = torch.randn(2, 4, 2, 3)
     valid = torch.tensor([[True] * 4, [True, True, False, False]])
     h, p_hat = att(b, valid)
     alone, _ = att(b[1:, :2], None)
     assert torch.allclose(h[1, :2], alone[0], atol=1e-6)
-    assert torch.all(h[1, 2:] == 0) and torch.all(p_hat[1, :, 4:] == 0)
+    assert torch.all(h[1, 2:] == 0) and torch.all(_dense(p_hat)[1, :, 4:] == 0)
     with pytest.raises(ValueError, match='prefix'):
         att(b, torch.tensor([[True, False, True, True]] * 2))
+
+
+def test_band_window_is_the_frame_window_on_the_band():
+    lengths = torch.tensor([9, 5, 1])
+    for tau, window in itertools.product((1, 2, 4, 6, 8), ('centered', 'forward')):
+        dense = frame_window(lengths, 9, tau, window)
+        band = band_window(lengths, 9, tau, 7, window)  # reach max(K) - 1
+        for t, d in itertools.product(range(9), range(15)):
+            other = t + d - 7
+            if 0 <= other < 9:
+                assert torch.equal(band[:, t, d], dense[:, t, other]), (tau, window, t, d)
+            else:
+                assert not band[:, t, d].any()
+    with pytest.raises(ValueError, match='reach'):
+        band_window(lengths, 9, 8, 3)
+
+
+@pytest.mark.parametrize('window', ['centered', 'forward'])
+def test_band_and_dense_attention_agree(window):
+    """The band form gives the dense form's h, P_hat and CRF messages, with padding."""
+    torch.manual_seed(3)
+    band = CliqueSelfAttention(5, embed_channels=4, out_channels=6, window=window,
+                               residual=True)
+    dense = CliqueSelfAttention(5, embed_channels=4, out_channels=6, window=window,
+                                residual=True, implementation='dense')
+    dense.load_state_dict(band.state_dict())
+    b = torch.randn(2, 11, 3, 5)
+    valid = torch.arange(11).reshape(1, -1) < torch.tensor([[11], [6]])
+    (h1, p1), (h2, p2) = band(b, valid), dense(b, valid)
+    torch.testing.assert_close(h1, h2, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(p1.dense(), p2, rtol=1e-5, atol=1e-6)
+    crf = SelfAttentionCRF(5, 6, pairwise='marginals', max_iter=3, halt_tol=0.0)
+    torch.testing.assert_close(crf(b, h1, p1, valid)['marginals'],
+                               crf(b, h2, p2, valid)['marginals'], rtol=1e-5, atol=1e-6)
 
 
 def _crf_inputs(seed=0, t=3, g=2):
@@ -84,7 +126,7 @@ def _crf_inputs(seed=0, t=3, g=2):
     att = CliqueSelfAttention(3, out_channels=4, localities=(1, 2))
     b = torch.randn(1, t, g, 3)
     h, p_hat = att(b)
-    return b, h.detach(), p_hat.detach()
+    return b, h.detach(), _dense(p_hat).detach()
 
 
 def test_crf_energies_and_updates_match_the_equations():
@@ -138,7 +180,7 @@ def test_dynamic_halting_per_video():
     b = torch.randn(2, 3, 2, 3) * 3
     valid = torch.tensor([[True, True, True], [True, False, False]])
     h, p_hat = att(b, valid)
-    p_hat = p_hat.clone()
+    p_hat = _dense(p_hat).clone()
     p_hat[1] = torch.diag_embed(torch.diagonal(p_hat[1]))  # video 2: itself only
     crf = SelfAttentionCRF(3, 3, pairwise='marginals', update='marginal', max_iter=6,
                            halt_tol=1e-6)

@@ -28,7 +28,7 @@ Readings of the paper (each is a key; ``docs/methods/sacrf.md`` says why):
   ``'printed'`` (``+d``, for reference).
 """
 import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -44,14 +44,8 @@ BAG_REDUCE = ('max', 'mean', 'topk_mean')
 CONTRAST_MODES = ('margin', 'negative', 'printed')
 
 
-def frame_window(lengths: torch.Tensor, num_frames: int, tau: int,
-                 window: str = 'centered') -> torch.Tensor:
-    """``bool[N, T, T]``: frame ``t'`` is in the clique of frame ``t`` (temporal locality
-    ``tau``), for videos of ``lengths[n]`` valid frames out of ``T = num_frames``.
-
-    The window holds ``min(tau, length)`` frames including ``t``; near a video's ends it is
-    shifted to stay inside (every clique of a long enough video has ``tau`` frames).
-    Padded frames (``t >= length``) have empty rows and columns."""
+def _window_bounds(lengths: torch.Tensor, num_frames: int, tau: int, window: str):
+    """``(start [N, T], size [N, 1], valid [N, T])`` of every frame's clique window."""
     if window not in WINDOWS:
         raise ValueError(f'window must be one of {WINDOWS}, got {window!r}')
     if int(tau) < 1:
@@ -61,10 +55,36 @@ def frame_window(lengths: torch.Tensor, num_frames: int, tau: int,
     size = torch.clamp(lengths, max=int(tau))
     before = (size - 1) // 2 if window == 'centered' else torch.zeros_like(size)
     start = torch.clamp(torch.minimum(t - before, lengths - size), min=0)  # [N, T]
-    other = torch.arange(num_frames, device=lengths.device).reshape(1, 1, -1)
+    return start, size, t < lengths
+
+
+def frame_window(lengths: torch.Tensor, num_frames: int, tau: int,
+                 window: str = 'centered') -> torch.Tensor:
+    """``bool[N, T, T]``: frame ``t'`` is in the clique of frame ``t`` (temporal locality
+    ``tau``), for videos of ``lengths[n]`` valid frames out of ``T = num_frames``.
+
+    The window holds ``min(tau, length)`` frames including ``t``; near a video's ends it is
+    shifted to stay inside (every clique of a long enough video has ``tau`` frames).
+    Padded frames (``t >= length``) have empty rows and columns."""
+    start, size, valid = _window_bounds(lengths, num_frames, tau, window)
+    other = torch.arange(num_frames, device=start.device).reshape(1, 1, -1)
     inside = (other >= start.unsqueeze(-1)) & (other < (start + size).unsqueeze(-1))
-    valid = t < lengths
     return inside & valid.unsqueeze(-1) & valid.unsqueeze(1)
+
+
+def band_window(lengths: torch.Tensor, num_frames: int, tau: int, reach: int,
+                window: str = 'centered') -> torch.Tensor:
+    """``bool[N, T, 2 * reach + 1]``: :func:`frame_window` on the band of frame offsets
+    ``d = -reach .. reach`` (column ``d + reach`` says whether frame ``t + d`` is in the
+    clique of ``t``); ``reach >= tau - 1`` holds every clique."""
+    if int(reach) < int(tau) - 1:
+        raise ValueError(f'a band of reach {reach} cannot hold cliques of {tau} frames')
+    start, size, valid = _window_bounds(lengths, num_frames, tau, window)
+    t = torch.arange(num_frames, device=start.device).reshape(1, -1, 1)
+    other = t + torch.arange(-int(reach), int(reach) + 1, device=start.device).reshape(1, 1, -1)
+    inside = (other >= start.unsqueeze(-1)) & (other < (start + size).unsqueeze(-1))
+    lengths = lengths.long().reshape(-1, 1, 1)
+    return inside & valid.unsqueeze(-1) & (other >= 0) & (other < lengths)
 
 
 def clique_mask(lengths: torch.Tensor, num_frames: int, num_patches: int, tau: int,
@@ -85,6 +105,55 @@ def _lengths(valid: torch.Tensor) -> torch.Tensor:
     return lengths
 
 
+def band_windows(x: torch.Tensor, reach: int) -> torch.Tensor:
+    """``x [N, T, G, F]`` -> ``[N, T, 2 * reach + 1, G, F]``: for each frame ``t`` the
+    frames ``t - reach .. t + reach`` (zeros outside the video)."""
+    padded = F.pad(x, (0, 0, 0, 0, int(reach), int(reach)))
+    return padded.unfold(1, 2 * int(reach) + 1, 1).permute(0, 1, 4, 2, 3)
+
+
+class BandWeights:
+    """``P_hat`` kept as its band: ``weights [N, T, G, 2 * reach + 1, G]``, the weight of
+    node ``(t, g)`` on node ``(t + d - reach, g')``; memory linear in ``T`` where the dense
+    ``[N, T*G, T*G]`` is quadratic. :func:`attend` and :func:`self_weights` take either."""
+
+    def __init__(self, weights: torch.Tensor, reach: int) -> None:
+        self.weights, self.reach = weights, int(reach)
+
+    def matmul(self, x: torch.Tensor) -> torch.Tensor:
+        """``P_hat @ x`` for ``x [N, T*G, L]``."""
+        n, t, g = self.weights.shape[:3]
+        windows = band_windows(x.reshape(n, t, g, -1), self.reach)
+        return torch.einsum('ntgdh,ntdhl->ntgl', self.weights, windows).reshape(n, t * g, -1)
+
+    def diagonal(self) -> torch.Tensor:
+        """``float[N, T*G]``: each node's weight on itself."""
+        n, t, g = self.weights.shape[:3]
+        index = torch.arange(g, device=self.weights.device)
+        return self.weights[:, :, index, self.reach, index].reshape(n, t * g)
+
+    def dense(self) -> torch.Tensor:
+        """The dense ``float[N, T*G, T*G]`` (for checks; quadratic memory)."""
+        n, t, g, d, _ = self.weights.shape
+        out = self.weights.new_zeros(n, t, g, t + 2 * self.reach, g)
+        for k in range(d):  # column block t + k - reach of row block t, shifted by reach
+            rows = torch.arange(t, device=out.device)
+            out[:, rows, :, rows + k, :] = self.weights[:, :, :, k, :].transpose(0, 1)
+        return out[:, :, :, self.reach:self.reach + t].reshape(n, t * g, t * g)
+
+
+def attend(p_hat, x: torch.Tensor) -> torch.Tensor:
+    """``P_hat @ x`` for a dense ``P_hat [N, M, M]`` or a :class:`BandWeights`."""
+    return p_hat.matmul(x) if isinstance(p_hat, BandWeights) else p_hat @ x
+
+
+def self_weights(p_hat) -> torch.Tensor:
+    """``float[N, M]``: the diagonal of a dense ``P_hat`` or a :class:`BandWeights`."""
+    if isinstance(p_hat, BandWeights):
+        return p_hat.diagonal()
+    return torch.diagonal(p_hat, dim1=1, dim2=2)
+
+
 @MODELS.register_module()
 class CliqueSelfAttention(nn.Module):
     """Self-attention over the cliques of several temporal localities (Eq. 1, 3, 4).
@@ -101,12 +170,20 @@ class CliqueSelfAttention(nn.Module):
         localities: The set ``K``. Default ``(1, 2, 4, 6, 8)`` (Table 2's best).
         window: ``'centered'`` or ``'forward'`` (see the module docstring).
         scaled: Divide the inner products by ``sqrt(embed_channels)`` (not in the paper).
+        residual: Add ``W_z b`` (a linear map of the node's own feature) to ``h``, the
+            residual connection of the non-local block the paper cites (``z = W_z y + x``
+            there); not in the paper's Eq. 3. Default False.
+        implementation: ``'band'`` (default: only the frames within ``max(K) - 1`` of each
+            frame are scored, memory linear in ``T``; ``P_hat`` is a :class:`BandWeights`)
+            or ``'dense'`` (every node pair scored and masked, quadratic; the same
+            numbers).
     """
 
     def __init__(self, in_channels: int, embed_channels: Optional[int] = None,
                  out_channels: Optional[int] = None,
                  localities: Sequence[int] = (1, 2, 4, 6, 8), window: str = 'centered',
-                 scaled: bool = False) -> None:
+                 scaled: bool = False, residual: bool = False,
+                 implementation: str = 'band') -> None:
         super().__init__()
         localities = tuple(int(t) for t in localities)
         if not localities or min(localities) < 1 or len(set(localities)) != len(localities):
@@ -114,6 +191,10 @@ class CliqueSelfAttention(nn.Module):
                              f'{localities}')
         if window not in WINDOWS:
             raise ValueError(f'window must be one of {WINDOWS}, got {window!r}')
+        if implementation not in ('band', 'dense'):
+            raise ValueError(f"implementation must be 'band' or 'dense', got "
+                             f'{implementation!r}')
+        self.implementation = implementation
         embed = int(embed_channels or in_channels)
         self.out_channels = int(out_channels or in_channels)
         self.localities, self.window, self.scaled = localities, window, bool(scaled)
@@ -123,6 +204,8 @@ class CliqueSelfAttention(nn.Module):
         self.locality_weights = nn.Parameter(torch.full((len(localities), ),
                                                         1.0 / len(localities)))
         self.embed_channels = embed
+        self.residual = nn.Linear(int(in_channels), self.out_channels, bias=False) \
+            if residual else None
 
     def attention(self, b: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """``float[N, |K|, T*G, T*G]``: each row of ``A^tau`` sums to 1 over its clique
@@ -141,17 +224,40 @@ class CliqueSelfAttention(nn.Module):
             out.append(torch.nan_to_num(weights, nan=0.0))  # padded rows: all -inf
         return torch.stack(out, 1)
 
-    def forward(self, b: torch.Tensor, valid: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``b [N, T, G, C]`` -> ``(H [N, T, G, F], P_hat [N, T*G, T*G])`` with
-        ``P_hat = sum_tau w_tau A^tau`` (the weights of Eq. 6)."""
+    def band_attention(self, b: torch.Tensor, valid: torch.Tensor) -> BandWeights:
+        """``P_hat = sum_tau w_tau A^tau`` as a :class:`BandWeights` of reach
+        ``max(K) - 1``, without the dense ``T*G x T*G`` logits."""
+        n, t, g, _ = b.shape
+        reach = max(self.localities) - 1
+        keys = band_windows(self.theta2(b), reach)  # [N, T, D, G, E]
+        logits = torch.einsum('ntge,ntdhe->ntgdh', self.theta1(b), keys)
+        if self.scaled:
+            logits = logits / math.sqrt(self.embed_channels)
+        lengths = _lengths(valid)
+        p_hat = torch.zeros_like(logits)
+        for weight, tau in zip(self.locality_weights, self.localities):
+            mask = band_window(lengths, t, tau, reach, self.window)[:, :, None, :, None]
+            masked = logits.masked_fill(~mask, float('-inf')).reshape(n, t, g, -1)
+            soft = torch.nan_to_num(torch.softmax(masked, dim=-1), nan=0.0)
+            p_hat = p_hat + weight * soft.reshape(logits.shape)
+        return BandWeights(p_hat, reach)
+
+    def forward(self, b: torch.Tensor, valid: Optional[torch.Tensor] = None):
+        """``b [N, T, G, C]`` -> ``(H [N, T, G, F], P_hat)`` with ``P_hat = sum_tau w_tau
+        A^tau`` (the weights of Eq. 6): dense ``[N, T*G, T*G]`` or :class:`BandWeights`
+        (``implementation``)."""
         n, t, g, _ = b.shape
         if valid is None:
             valid = torch.ones(n, t, dtype=torch.bool, device=b.device)
-        attention = self.attention(b, valid)
-        p_hat = torch.einsum('k,nkij->nij', self.locality_weights, attention)
-        values = self.theta3(b.reshape(n, t * g, -1))
-        h = (p_hat @ values) * valid.repeat_interleave(g, 1).unsqueeze(-1)
+        if self.implementation == 'band':
+            p_hat = self.band_attention(b, valid)
+        else:
+            p_hat = torch.einsum('k,nkij->nij', self.locality_weights,
+                                 self.attention(b, valid))
+        h = attend(p_hat, self.theta3(b.reshape(n, t * g, -1)))
+        if self.residual is not None:
+            h = h + self.residual(b.reshape(n, t * g, -1))
+        h = h * valid.repeat_interleave(g, 1).unsqueeze(-1)
         return h.reshape(n, t, g, -1), p_hat
 
 
@@ -203,16 +309,16 @@ class SelfAttentionCRF(nn.Module):
         """The symmetric ``U``."""
         return 0.5 * (self.compatibility_raw + self.compatibility_raw.t())
 
-    def pairwise_energy(self, h: torch.Tensor, p_hat: torch.Tensor,
+    def pairwise_energy(self, h: torch.Tensor, p_hat: Union[torch.Tensor, BandWeights],
                         q: torch.Tensor) -> torch.Tensor:
         """``float[N, T*G, L]`` of the current marginals ``q [N, T*G, L]``."""
         if self.pairwise == 'features':
             n = h.shape[0]
             return self.pairwise_head(h.reshape(n, -1, h.shape[-1])) @ self.compatibility
-        no_self = p_hat - torch.diag_embed(torch.diagonal(p_hat, dim1=1, dim2=2))
-        return (no_self @ q) @ self.compatibility
+        no_self = attend(p_hat, q) - self_weights(p_hat).unsqueeze(-1) * q
+        return no_self @ self.compatibility
 
-    def forward(self, b: torch.Tensor, h: torch.Tensor, p_hat: torch.Tensor,
+    def forward(self, b: torch.Tensor, h: torch.Tensor, p_hat: Union[torch.Tensor, BandWeights],
                 valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """``b [N, T, G, C]``, ``h [N, T, G, F]``, ``p_hat [N, T*G, T*G]`` ->
         ``marginals [N, T, G, L]``, ``unary`` energies ``[N, T, G, L]`` and
