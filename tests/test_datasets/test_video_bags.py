@@ -67,3 +67,53 @@ def test_segment_scores_to_frames():
     spans = np.array([[0, 4], [4, 8], [6, 10]])
     frames = segment_scores_to_frames(np.array([0.1, 0.5, 0.3]), spans, 0, 12)
     np.testing.assert_allclose(frames, [0.1] * 4 + [0.5] * 4 + [0.3] * 2 + [0.3] * 2)
+
+
+@pytest.fixture(scope='module')
+def frame_root(store, tmp_path_factory):
+    """Frame folders of v0 (84 frames) and v1 (52): frame i is B = i, G = 7, R = 200 - i."""
+    import cv2
+    root = tmp_path_factory.mktemp('bag_frames')
+    for video, n in (('v0', 84), ('v1', 52)):
+        (root / 'videos' / video).mkdir(parents=True)
+        for i in range(n):
+            image = np.empty((20, 30, 3), np.uint8)
+            image[..., 0], image[..., 1], image[..., 2] = i, 7, 200 - i
+            cv2.imwrite(str(root / 'videos' / video / f'{i:04d}.png'), image)
+    return str(root)
+
+
+def test_bags_give_each_segments_frames(store, frame_root):
+    frames = dict(data_root=frame_root, patterns=['videos/*'], size=(10, 15), per_segment=2)
+    item = VideoBagDataset(store, 'test', frames=frames)[0]
+    assert item['frames'].shape == (5, 2, 10, 15, 3) and item['frames'].dtype == np.uint8
+    # segment 1 spans frames 16..31: its first and last frame, RGB (R = 200 - i, B = i)
+    assert item['frames'][1, :, 0, 0].tolist() == [[184, 7, 16], [169, 7, 31]]
+    merged = VideoBagDataset(store, 'test', frames=frames, num_segments=2)[0]['frames']
+    assert merged[:, :, 0, 0, 2].tolist() == [[0, 31], [32, 79]]  # groups [0, 32), [32, 80)
+    batch = bag_collate([VideoBagDataset(store, 'test', frames=frames)[i] for i in (0, 1)])
+    assert batch['inputs']['frames'].shape == (2, 5, 2, 10, 15, 3)
+    assert int(batch['inputs']['frames'][1, 3:].sum()) == 0  # padding
+    with pytest.raises(DataError, match='no frames for 2 video'):
+        VideoBagDataset(store, 'test', frames=dict(data_root=frame_root, patterns=['x/*']))
+    with pytest.raises(ValueError, match='data_root and patterns'):
+        VideoBagDataset(store, 'test', frames=dict(data_root=frame_root))
+
+
+def test_balanced_sampler_pairs_every_normal_bag_with_an_anomalous_one():
+    from vadkit.datasets import BalancedBagSampler
+
+    class Bags:
+        data_list = [dict(label=v) for v in (0, 1, 0, 0, 1, 0, 0, 0, 0)]  # 7 normal, 2
+    sampler = BalancedBagSampler(Bags(), per_class=3, seed=4)
+    out = list(sampler)
+    assert len(out) == len(sampler) == 14
+    labels = [Bags.data_list[i]['label'] for i in out]
+    assert labels == [0, 0, 0, 1, 1, 1] * 2 + [0, 1]  # the last batch: one of each
+    assert sorted(i for i in out if i not in (1, 4)) == [0, 2, 3, 5, 6, 7, 8]  # each once
+    assert out.count(1) + out.count(4) == 7 and abs(out.count(1) - out.count(4)) <= 1
+    assert list(sampler) == out  # same epoch, same order
+    sampler.set_epoch(1)
+    assert list(sampler) != out
+    with pytest.raises(DataError, match='needs both'):
+        BalancedBagSampler(type('B', (), dict(data_list=[dict(label=0)]))())

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from tests.conftest import REPO_ROOT
-from vadkit.utils.errors import CheckpointMismatchError, ConfigError, DataError
+from vadkit.utils.errors import (CheckpointError, CheckpointMismatchError, ConfigError,
+                                 DataError)
 
 pytestmark = pytest.mark.openmmlab
 pytest.importorskip('mmaction')
@@ -274,6 +275,52 @@ def test_sa_crf_pyramid_and_ten_crops_on_real_frames(encoders, weights, ped2):
     # per frame; averaged over frames it can only be at least as large
     assert np.all(one[0] >= one[1:5].max(axis=0) - 1e-5)
     assert np.all(one[0] >= one[5:14].max(axis=0) - 1e-5)
+
+
+def test_relation_aware_patches_from_a_trained_sacrf(encoders, weights, ped2, tmp_path):
+    """relation=...: the maps are re-weighted by the checkpoint's relation-aware attention
+    (keys under 'encoder.relation.') before the 14 patches are pooled."""
+    from vadkit.models.components.relation_aware import RelationAwareAttention
+    torch.manual_seed(0)
+    relation = RelationAwareAttention(256, map_size=(7, 7), embed_channels=16)
+    path = str(tmp_path / 'sacrf.pth')
+    torch.save(dict(state_dict={f'encoder.relation.{k}': v
+                                for k, v in relation.state_dict().items()}), path)
+    args = dict(checkpoint=weights['trn'], grid=(1, 2, 3), spatial_pool='max', num_frames=4,
+                **SMALL)
+    plain = MMActionClipEncoder(TINY['trn'], **args)
+    related = MMActionClipEncoder(TINY['trn'], relation=dict(
+        map_size=(7, 7), embed_channels=16, checkpoint=path), **args)
+    crops = plain.crop_stack(ped2)
+    maps = plain.feature_maps(plain.to_input(crops), len(crops))  # [1, 256, 4, 7, 7]
+    with torch.no_grad():
+        expected = pool_patches(relation(maps)[0], (1, 2, 3), 'max')[0].numpy()
+    out = related(ped2)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+    assert np.abs(out - plain(ped2)).max() > 1e-3
+    with pytest.raises(ValueError, match='checkpoint'):
+        MMActionClipEncoder(TINY['trn'], relation=dict(map_size=(7, 7)), **args)
+    wrong = MMActionClipEncoder(TINY['trn'], relation=dict(
+        map_size=(7, 7), checkpoint=path, prefix='relation.'), **args)
+    with pytest.raises(CheckpointError, match="no weights start with 'relation.'"):
+        wrong(ped2)
+    # the backbone trained end to end comes from the same checkpoint with backbone_prefix
+    other = MMActionClipEncoder(TINY['trn'], **SMALL)
+    torch.manual_seed(5)
+    for w in other.model.backbone.parameters():
+        w.data.normal_(0, 0.05)
+    both = dict(state_dict={**{f'encoder.relation.{k}': v
+                               for k, v in relation.state_dict().items()},
+                            **{f'encoder.backbone.{k}': v
+                               for k, v in other.model.backbone.state_dict().items()}})
+    torch.save(both, path)
+    trained = MMActionClipEncoder(TINY['trn'], relation=dict(
+        map_size=(7, 7), embed_channels=16, checkpoint=path,
+        backbone_prefix='encoder.backbone.'), **args)
+    maps = other.feature_maps(other.to_input(crops), len(crops))
+    with torch.no_grad():
+        expected = pool_patches(relation(maps)[0], (1, 2, 3), 'max')[0].numpy()
+    np.testing.assert_allclose(trained(ped2), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_num_frames_samples_the_segment(encoders, weights, ped2):

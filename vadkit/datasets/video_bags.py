@@ -65,10 +65,16 @@ class VideoBagDataset(BaseDataset):
             Sultani et al.); None (default) keeps them all.
         require_labels: Refuse a video without a video-level label (weakly supervised
             training). Default: True for ``split='train'``.
+        frames: Also give each segment's frames, for models that learn from pixels (SA-CRF
+            end to end): ``dict(data_root, patterns, size=(h, w), per_segment=1)`` finds
+            the videos as the parser does (:func:`~vadkit.parsing.find_videos`) and takes
+            ``per_segment`` evenly spaced frames of every segment (of every merged group
+            with ``num_segments``), resized to ``size``, RGB.
         pipeline: Transforms of each item.
 
     Each item: ``feature float32[T, P, D]``, ``spans int64[T, 2]``, ``video_id``,
-    ``label`` (-1 unknown), ``num_frames``.
+    ``label`` (-1 unknown), ``num_frames``; with ``frames``, ``frames uint8[T, S, h, w,
+    3]``.
     """
 
     METAINFO = dict(name='video bags')
@@ -83,6 +89,7 @@ class VideoBagDataset(BaseDataset):
                  patches: str = 'all',
                  num_segments: Optional[int] = None,
                  require_labels: Optional[bool] = None,
+                 frames: Optional[dict] = None,
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         if patches not in PATCH_CHOICES:
@@ -95,6 +102,8 @@ class VideoBagDataset(BaseDataset):
         self.num_segments = None if num_segments is None else int(num_segments)
         self.require_labels = split == 'train' if require_labels is None \
             else bool(require_labels)
+        self.frames = None if frames is None else frame_options(frames)
+        self._video_paths: Dict[str, str] = {}
         super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False, **kwargs)
 
     def _select(self, clips: np.ndarray) -> np.ndarray:
@@ -118,6 +127,15 @@ class VideoBagDataset(BaseDataset):
                                 f'video(s) without a video-level label, e.g. {missing[:3]}; '
                                 'weakly supervised training needs a split that gives them '
                                 "(e.g. SyntheticVideos(regime='weak'))")
+        if self.frames is not None:
+            from vadkit.parsing import find_videos
+            found = dict(find_videos(self.frames['data_root'], self.frames['patterns']))
+            missing = [v for v in videos if v not in found]
+            if missing:
+                raise DataError(f"{self.split} split of {self.feature_root}: no frames for "
+                                f"{len(missing)} video(s) under {self.frames['data_root']} "
+                                f"({self.frames['patterns']}), e.g. {missing[:3]}")
+            self._video_paths = {v: found[v] for v in videos}
         store = FeatureStore(self.feature_root)
         items, num_frames = [], {}
         for video_id in videos:
@@ -149,7 +167,45 @@ class VideoBagDataset(BaseDataset):
         if self.num_segments is not None:
             feature, spans = merge_segments(feature, spans, self.num_segments)
         info.update(feature=np.array(feature, np.float32), spans=spans)  # a copy, writable
+        if self.frames is not None:
+            info['frames'] = self._read_frames(info['video_id'], spans)
         return info
+
+    def _read_frames(self, video_id: str, spans: np.ndarray) -> np.ndarray:
+        import cv2
+
+        from vadkit.parsing import VideoSource
+        s, (h, w) = self.frames['per_segment'], self.frames['size']
+        index = np.stack([np.linspace(a, b - 1, s).round().astype(np.int64) if b > a
+                          else np.full(s, a, np.int64) for a, b in spans])  # [T, S]
+        source = VideoSource(self._video_paths[video_id], video_id)
+        images = source.frames_at(index.reshape(-1).tolist())
+        out = np.empty((len(images), h, w, 3), np.uint8)
+        for i, image in enumerate(images):
+            if image.ndim == 2:
+                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+            if image.shape[:2] != (h, w):
+                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+            out[i] = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return out.reshape(len(spans), s, h, w, 3)
+
+
+def frame_options(frames: dict) -> dict:
+    """Checked ``VideoBagDataset(frames=...)`` options."""
+    unknown = sorted(set(frames) - {'data_root', 'patterns', 'size', 'per_segment'})
+    if unknown or 'data_root' not in frames or 'patterns' not in frames:
+        raise ValueError(f'frames takes data_root, patterns, size, per_segment (data_root and '
+                         f'patterns required), got {sorted(frames)}')
+    size = frames.get('size', (112, 112))
+    size = (int(size), int(size)) if isinstance(size, (int, float)) else tuple(map(int, size))
+    per_segment = int(frames.get('per_segment', 1))
+    if len(size) != 2 or min(size) < 1 or per_segment < 1:
+        raise ValueError(f"frames: size must be (h, w) > 0 and per_segment >= 1, got "
+                         f"{frames.get('size')}, {frames.get('per_segment')}")
+    patterns = frames['patterns']
+    return dict(data_root=str(frames['data_root']),
+                patterns=[patterns] if isinstance(patterns, str) else list(patterns),
+                size=size, per_segment=per_segment)
 
 
 @FUNCTIONS.register_module()
@@ -177,8 +233,17 @@ def bag_collate(batch: List[dict]) -> Dict[str, object]:
             video_id=item['video_id'], spans=spans, start=int(spans[:, 0].min()),
             end=int(spans[:, 1].max()), num_frames=int(item['num_frames']))))
     labels = torch.tensor([int(item['label']) for item in batch], dtype=torch.long)
-    return dict(inputs=dict(feature=feature, valid=valid, video_label=labels),
-                data_samples=samples)
+    inputs = dict(feature=feature, valid=valid, video_label=labels)
+    if all('frames' in item for item in batch):
+        frame_shape = batch[0]['frames'].shape[1:]
+        frames = torch.zeros((len(batch), longest) + tuple(frame_shape), dtype=torch.uint8)
+        for n, item in enumerate(batch):
+            if item['frames'].shape[1:] != frame_shape:
+                raise DataError(f"bag_collate: video {item['video_id']} has frames of shape "
+                                f"{item['frames'].shape[1:]}, the batch {frame_shape}")
+            frames[n, :len(item['frames'])] = torch.as_tensor(item['frames'])
+        inputs['frames'] = frames
+    return dict(inputs=inputs, data_samples=samples)
 
 
 def segment_scores_to_frames(scores: np.ndarray, spans: np.ndarray, start: int,

@@ -113,6 +113,36 @@ class VideoSource:
             raise DataError(f'video {self.video_id}: {self.path} yielded no frames')
         self.num_frames = read  # container frame counts can be wrong; trust the decode
 
+    def frames_at(self, indices: Sequence[int]) -> List[np.ndarray]:
+        """The frames at ``indices`` (any order, repeats allowed), BGR ``uint8``; a frame
+        folder reads only those images, a video file is decoded up to the last one."""
+        wanted = [int(i) for i in indices]
+        if wanted and (min(wanted) < 0 or (self._files is not None
+                                            and max(wanted) >= len(self._files))):
+            raise DataError(f'video {self.video_id}: frames {min(wanted)}..{max(wanted)} '
+                            f'asked, it has {self.num_frames}')
+        if self._files is not None:
+            out = []
+            for i in wanted:
+                frame = cv2.imread(osp.join(self.path, self._files[i]))
+                if frame is None:
+                    raise DataError(f'video {self.video_id}: cannot read frame '
+                                    f'{self._files[i]} in {self.path}')
+                out.append(frame)
+            return out
+        found: Dict[int, np.ndarray] = {}
+        last, keep = max(wanted, default=-1), set(wanted)
+        for i, frame in enumerate(self):
+            if i in keep:
+                found[i] = frame
+            if i >= last:
+                break
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            raise DataError(f'video {self.video_id}: {self.path} has no frame {missing[0]} '
+                            f'(it decoded {len(found)} of those asked)')
+        return [found[i] for i in wanted]
+
 
 def find_videos(root: str, patterns: Sequence[Union[str, dict]]) -> List[tuple]:
     """``(video_id, path)`` of the videos under ``root`` (frame folders or video files),

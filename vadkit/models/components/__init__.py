@@ -4,11 +4,13 @@ from .gcl import GCLDiscriminator, GCLGenerator
 from .hsc_stream import HSCStream, memory_readout, mlp
 from .memory_bank import MemoryBank
 from .motion_classifier import MotionAugClassifier
+from .relation_aware import RelationAwareAttention, RelationAwareEncoder, SmallConvNet
 from .sacrf import CliqueSelfAttention, SelfAttentionCRF
 from .scene_clusterer import SceneClusterer
 
 __all__ = [
     'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
-    'HSCStream', 'MemoryBank', 'MotionAugClassifier', 'SceneClusterer', 'SelfAttentionCRF',
+    'HSCStream', 'MemoryBank', 'MotionAugClassifier', 'RelationAwareAttention',
+    'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF', 'SmallConvNet',
     'memory_readout', 'mlp'
 ]

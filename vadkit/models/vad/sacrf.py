@@ -6,8 +6,9 @@ self-attention relates them (Eq. 1, 3, 4), a CRF with mean-field inference label
 (Eq. 5-8, Algorithm 1), and a regression scorer ``f_s`` on the attention outputs gives
 anomaly scores, trained with BCE on the bags, sparsity and smoothness terms and a
 contrastive term between the positive and negative bags' embeddings (Eq. 9-10). The
-paper trains a TRN backbone end to end first; here the patch features come from the
-feature store (the relation-aware extractor writes them there).
+patch features come from the feature store (the relation-aware extractor writes them
+there), or, with ``encoder``, from each segment's frames through a backbone and the
+relation-aware attention, trained end to end (Sec. 3.2).
 """
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -63,6 +64,15 @@ class SACRF(BaseModel):
             the patch features with training statistics (``prepare``).
         score: The test score: ``'scorer'`` (``f_s``, default), ``'crf'`` (the anomalous
             marginal) or ``'mean'`` of both.
+        video_center: ``'median'`` or ``'mean'``: subtract from every patch feature its
+            video's median (mean) over the video's segments, per patch and channel, before
+            ``input_norm`` (fitted on the centred features): what is unusual in a video
+            rather than in the scene (not in the paper; a test video's own segments only,
+            so scores stay per video and offline). Default None.
+        encoder: A :class:`~vadkit.models.components.relation_aware.RelationAwareEncoder`
+            config: the model then reads ``inputs['frames']`` (``VideoBagDataset(frames=
+            ...)``) and learns the patch features end to end; ``in_channels`` must be its
+            backbone's channels. None (default): ``inputs['feature']`` from the store.
     """
 
     def __init__(self,
@@ -78,6 +88,8 @@ class SACRF(BaseModel):
                  contrast: Optional[dict] = None,
                  input_norm: Union[None, str, dict] = None,
                  score: str = 'scorer',
+                 encoder: Optional[dict] = None,
+                 video_center: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -88,6 +100,19 @@ class SACRF(BaseModel):
                 raise ValueError(f'{name} must be one of {choices}, got {value!r}')
         if not use_crf and score != 'scorer':
             raise ValueError(f"score={score!r} needs the CRF (use_crf is False)")
+        if video_center not in (None, 'median', 'mean'):
+            raise ValueError(f"video_center must be None, 'median' or 'mean', got "
+                             f'{video_center!r}')
+        self.video_center = video_center
+        self.encoder = None
+        if encoder is not None:
+            if input_norm is not None:
+                raise ValueError('input_norm standardises stored features; with an encoder '
+                                 'the features are learnt (set input_norm=None)')
+            self.encoder = MODELS.build(dict(dict(type='RelationAwareEncoder'), **encoder))
+            if self.encoder.channels != int(in_channels):
+                raise ValueError(f'in_channels is {in_channels} but the encoder gives '
+                                 f'{self.encoder.channels}-d patch features')
         self.attention = MODELS.build(dict(dict(type='CliqueSelfAttention'),
                                            **(attention or {}), in_channels=int(in_channels)))
         width = self.attention.out_channels
@@ -111,8 +136,29 @@ class SACRF(BaseModel):
         when a checkpoint brought it)."""
         if self.norm is None or bool(self.norm.fitted):
             return
-        self.norm.fit_chunks(dataset.get_data_info(i)['feature']
+        self.norm.fit_chunks(self._center_bag(dataset.get_data_info(i)['feature'])
                              for i in range(len(dataset)))
+
+    def _center_bag(self, feature):
+        """One bag ``[T, G, C]`` (numpy) centred as in :meth:`outputs`."""
+        if self.video_center is None:
+            return feature
+        x = torch.as_tensor(feature).float()
+        return (x - self._centre_of(x)).numpy()
+
+    def _centre_of(self, x: torch.Tensor) -> torch.Tensor:
+        """``x [T, G, C]`` -> its ``[1, G, C]`` median or mean over the segments."""
+        if self.video_center == 'mean':
+            return x.mean(0, keepdim=True)
+        return torch.quantile(x, 0.5, dim=0, keepdim=True)
+
+    def center(self, b: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """``b [N, T, G, C]`` minus each video's centre over its valid segments."""
+        out = torch.zeros_like(b)
+        for n, length in enumerate(valid.long().sum(1).tolist()):
+            if length:
+                out[n, :length] = b[n, :length] - self._centre_of(b[n, :length])
+        return out
 
     def _pool(self, x: torch.Tensor) -> torch.Tensor:
         return x.amax(2) if self.patch_pool == 'max' else x.mean(2)
@@ -121,12 +167,20 @@ class SACRF(BaseModel):
         """``h [N, T, G, F]``, ``scores [N, T]`` (``f_s``, patch-pooled, in [0, 1]),
         ``marginals [N, T]`` (the CRF's anomalous marginal, patch-pooled; with a CRF),
         ``iterations [N]``."""
-        b = inputs['feature'].float()
-        if self.norm is not None:
-            b = self.norm(b)
         valid = inputs.get('valid')
+        if self.encoder is not None:
+            if 'frames' not in inputs:
+                raise ValueError("SACRF with an encoder reads inputs['frames']: give the "
+                                 'dataset frames=dict(data_root, patterns, size)')
+            b = self.encoder(inputs['frames'], valid)
+        else:
+            b = inputs['feature'].float()
         if valid is None:
             valid = torch.ones(b.shape[:2], dtype=torch.bool, device=b.device)
+        if self.video_center is not None:
+            b = self.center(b, valid)
+        if self.norm is not None:
+            b = self.norm(b)
         h, p_hat = self.attention(b, valid)
         out = dict(h=h, valid=valid,
                    scores=self._pool(torch.sigmoid(self.scorer(h).squeeze(-1))))

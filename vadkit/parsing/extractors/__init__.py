@@ -9,6 +9,7 @@ from .mmaction_clip import MMActionClipEncoder
 from .mobilenet import MobileNetV2Appearance
 from .motion import SkeletonKinematics
 from .poseconv3d import PoseConv3DEncoder
+from .relation_clip import RelationAwareClipEncoder
 from .scene import BackgroundSceneDescriptor
 from .segmentation_scene import (BaseSegmenter, MMSegSegmenter, SegmentationScene,
                                  scene_feature_dim)
@@ -17,6 +18,7 @@ from .vit import ViTAppearance, VisionTransformer
 __all__ = [
     'BackgroundSceneDescriptor', 'BaseSegmenter', 'ColorHOGAppearance', 'MMActionClipEncoder',
     'MMSegSegmenter', 'MobileNetV2Appearance', 'MotionEnergyClip', 'PoseConv3DEncoder',
+    'RelationAwareClipEncoder',
     'SegmentationScene', 'SkeletonKinematics', 'ViTAppearance', 'VisionTransformer',
     'scene_feature_dim'
 ]

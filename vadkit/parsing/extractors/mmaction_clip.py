@@ -218,6 +218,14 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
             ``'max'``.
         temporal_pool: ``'mean'`` or ``'max'`` over time. Default ``'mean'``.
         batch_size: Crops per forward pass (positive). Default 10.
+        relation: SA-CRF's relation-aware re-weighting of the maps before pooling (Sec. 3.2):
+            a ``RelationAwareAttention`` config (``in_channels`` is ``dim``; ``map_size``
+            the backbone's map) plus ``checkpoint`` (a trained SA-CRF's checkpoint, or a
+            state dict file) and ``prefix`` (default ``'encoder.relation.'``: the keys of
+            ``SACRF(encoder=dict(relation=...))``); ``backbone_prefix`` (e.g.
+            ``'encoder.backbone.'``) also loads the backbone trained end to end from that
+            checkpoint over the recognizer's. The frames of the segment are its
+            neighbouring frames. None (default): plain TRN-style patches.
 
     Raises:
         ConfigError: The config is not a Recognizer3D / Recognizer2D, has no
@@ -232,7 +240,8 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
                  num_frames: Optional[int] = None, short_side: Optional[int] = 256,
                  crop_size: int = 224, crops: str = 'center', crop_reduce: str = 'mean',
                  grid: Sequence[int] = (1, ), spatial_pool: str = 'mean',
-                 temporal_pool: str = 'mean', batch_size: int = 10) -> None:
+                 temporal_pool: str = 'mean', batch_size: int = 10,
+                 relation: Optional[dict] = None) -> None:
         if num_frames is not None and int(num_frames) < 1:
             raise ValueError(f'num_frames must be positive or None, got {num_frames}')
         if int(crop_size) < 1:
@@ -265,6 +274,11 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
         self.spatial_pool = spatial_pool
         self.temporal_pool = temporal_pool
         self.batch_size = int(batch_size)
+        self.relation_cfg = None if relation is None else dict(relation)
+        if self.relation_cfg is not None and not self.relation_cfg.get('checkpoint'):
+            raise ValueError('relation needs a checkpoint (a trained SA-CRF with '
+                             'encoder.relation); untrained re-weighting would only add noise')
+        self._relation = None
         self._read_config()
         patches = int(sum(g * g for g in grid))
         self.num_patches = patches * (CROP_COUNTS[crops] if crop_reduce == 'stack' else 1)
@@ -316,6 +330,8 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
             raise ConfigError(f'{type(self).__name__}: the config builds a '
                               f'{type(self._model).__name__}, expected a {wanted.__name__} '
                               '(from its type / data_preprocessor.format_shape)')
+        if self.relation_cfg is not None and self.relation_cfg.get('backbone_prefix'):
+            self._load_relation_part(self._model.backbone, self.relation_cfg['backbone_prefix'])
 
     # ------------------------------------------------------------------ pixels
     def _frames(self, frames: Sequence[np.ndarray]) -> np.ndarray:
@@ -411,6 +427,8 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
                     raise ConfigError(f'{type(self).__name__}: the backbone gives '
                                       f'{maps.shape[1]} channels but cls_head.in_channels '
                                       f'says {self.dim}; fix the config')
+                if self.relation_cfg is not None:
+                    maps = self.relation(maps)
                 try:
                     pooled = pool_patches(maps, self.grid, self.spatial_pool,
                                           self.temporal_pool)
@@ -419,6 +437,26 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
                                     f'{self.crop_size}, grid {self.grid})') from None
                 out.append(pooled.cpu().numpy())
         return np.concatenate(out).astype(np.float32)
+
+    def _load_relation_part(self, module: torch.nn.Module, prefix: str) -> None:
+        """Load ``module`` from the ``prefix``-ed weights of the relation checkpoint."""
+        from vadkit.models.components.relation_aware import load_prefixed
+        load_prefixed(module, self.relation_cfg['checkpoint'], prefix)
+
+    def relation(self, maps: torch.Tensor) -> torch.Tensor:
+        """``maps [K, C, T, H, W]`` re-weighted by the trained relation-aware attention
+        (built and loaded on first use)."""
+        if self._relation is None:
+            from vadkit.models.components.relation_aware import RelationAwareAttention
+            cfg = dict(self.relation_cfg)
+            for key in ('checkpoint', 'prefix', 'backbone_prefix', 'type'):
+                cfg.pop(key, None)
+            module = RelationAwareAttention(in_channels=self.dim, **cfg)
+            self._load_relation_part(module, self.relation_cfg.get('prefix',
+                                                                   'encoder.relation.'))
+            self._relation = module.to(self.device).eval()
+        out, _ = self._relation(maps)
+        return out
 
     def __call__(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         """Vectors of one segment.
