@@ -123,3 +123,24 @@ def test_it_learns_from_video_labels():
     # measured 0.997 (scorer) and 0.997 (CRF marginals)
     assert roc_auc_score(y, out['scores'].numpy().reshape(-1)) > 0.9
     assert roc_auc_score(y, out['marginals'].numpy().reshape(-1)) > 0.9
+
+
+def test_video_centering_removes_each_videos_median():
+    """video_center='median': each video's per-patch median over its real segments is
+    subtracted (padding left out), so a constant offset of a whole video changes nothing."""
+    model = _model(video_center='median').eval()
+    b = torch.randn(2, 5, 3, 4)
+    valid = torch.tensor([[True] * 5, [True] * 4 + [False]])
+    centred = model.center(b, valid)
+    np.testing.assert_allclose(centred[1, :4].numpy(),
+                               (b[1, :4] - torch.from_numpy(np.median(b[1, :4].numpy(), 0)))
+                               .numpy(), rtol=1e-5, atol=1e-6)
+    assert torch.all(centred[1, 4] == 0)
+    inputs = dict(feature=b, valid=valid)
+    shifted = dict(feature=b + torch.randn(2, 1, 3, 4) * 5, valid=valid)
+    torch.testing.assert_close(model(inputs)['scores'], model(shifted)['scores'])
+    mean = _model(video_center='mean')
+    torch.testing.assert_close(mean.center(b, valid)[0].mean(0), torch.zeros(3, 4),
+                               atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match='video_center'):
+        _model(video_center='scene')

@@ -5,6 +5,7 @@ from .annotations import (IntervalAnnotation, count_frames, intervals_to_mask,
                           load_ucf_crime_annotations, load_video_list,
                           load_xd_violence_annotations)
 from .object_clips import ObjectClipDataset
+from .samplers import BalancedBagSampler
 from .segments import SegmentDataset, batch_collate
 from .synthetic import SyntheticVideos
 from .toy_segments import ToySegmentDataset
@@ -13,8 +14,8 @@ from .video_bags import VideoBagDataset, bag_collate
 from .weak_splits import ShanghaiTechWeakSplit, UCFCrimeSplit
 
 __all__ = [
-    'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs', 'SegmentDataset',
-    'ShanghaiTechWeakSplit', 'SyntheticVideos', 'ToySegmentDataset', 'UCFCrimeSplit',
+    'BalancedBagSampler', 'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs',
+    'SegmentDataset', 'ShanghaiTechWeakSplit', 'SyntheticVideos', 'ToySegmentDataset', 'UCFCrimeSplit',
     'VideoBagDataset', 'annotations', 'bag_collate', 'batch_collate', 'count_frames',
     'intervals_to_mask', 'load_frame_masks', 'load_mixture_split',
     'load_shanghaitech_weak_split', 'load_ucf_crime_annotations', 'load_video_list',

@@ -10,7 +10,9 @@
 # feature_root=...
 # Built-in segment features: 14 patches (1 + 4 + 9 pyramid) of 25 values, averaged over the
 # patches (patch_pool='mean') and standardised with training statistics; training bags are
-# cut to 32 segments as in the paper, test bags keep every segment.
+# cut to 32 segments as in the paper, test bags keep every segment; each batch holds as many
+# anomalous bags as normal ones (8 + 8; the paper's 30 + 30), the repository's
+# BalancedBagSampler.
 # the repository's bag datasets and runtime (this config is used from a checkout)
 _base_ = [
     '../../../configs/_base_/datasets/video_bags.py',
@@ -29,6 +31,7 @@ model = dict(type='MILRanking', in_channels=25, input_norm='zscore')
 
 train_dataloader = dict(
     batch_size=16,
+    sampler=dict(type='BalancedBagSampler', per_class=8, _delete_=True),
     dataset=dict(split='train', num_segments=32, videos=dict(split='train', **videos_cfg),
                  **bag_cfg))
 test_dataloader = dict(
