@@ -16,3 +16,4 @@ train_dataloader = dict(
 test_dataloader = dict(dataset=dict(videos=dict(split, split='test', _delete_=True),
                                     **bag_cfg))
 train_cfg = dict(max_epochs=225)
+param_scheduler = []  # the paper warms up on UCF-Crime only

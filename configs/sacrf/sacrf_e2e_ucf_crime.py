@@ -14,14 +14,16 @@ frames = dict(data_root='data/ucf_crime', patterns=['videos/*/*.mp4', 'videos/*.
 model = dict(
     in_channels=2048,
     encoder=dict(
+        # partial batch normalisation (Sec. 4.2): only the first BN layer keeps learning
         backbone=dict(type='mmaction.ResNet', depth=50,
-                      pretrained='checkpoints/resnet50-0676ba61.pth', norm_eval=False),
+                      pretrained='checkpoints/resnet50-0676ba61.pth', norm_eval=False,
+                      partial_bn=True),
         channels=2048,
         relation=dict(map_size=(7, 7), embed_channels=256, offsets=(-1, 1)),
         grid=(1, 2, 3), spatial_pool='max'))
 train_dataloader = dict(batch_size=18, dataset=dict(frames=frames))
 test_dataloader = dict(dataset=dict(frames=frames))
-# the backbone + CRF stage's schedule (Sec. 4.2)
+# the backbone + CRF stage's schedule (Sec. 4.2; the warm-up is UCF-Crime's)
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='SGD', lr=1e-4, momentum=0.9,
                                     weight_decay=5e-4))
 param_scheduler = [
