@@ -117,3 +117,15 @@ def test_balanced_sampler_pairs_every_normal_bag_with_an_anomalous_one():
     assert list(sampler) != out
     with pytest.raises(DataError, match='needs both'):
         BalancedBagSampler(type('B', (), dict(data_list=[dict(label=0)]))())
+
+
+def test_a_store_without_segment_features_is_named(tmp_path):
+    from vadkit.datasets import SegmentDataset
+    root = str(tmp_path / 'store')
+    store = FeatureStore(root, dict(hand_made=True))
+    store.create()
+    store.write('v0', dict(tracks=np.zeros((0, 8), np.float32)), dict(num_frames=10))
+    for dataset in (VideoBagDataset, SegmentDataset):
+        with pytest.raises(DataError, match=r"video v0 has no \['clips', 'clip_spans'\] "
+                                            r"\(it has \['tracks'\]\); its parsing config"):
+            dataset(root, 'test')

@@ -15,7 +15,8 @@ from .weak_splits import ShanghaiTechWeakSplit, UCFCrimeSplit
 
 __all__ = [
     'BalancedBagSampler', 'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs',
-    'SegmentDataset', 'ShanghaiTechWeakSplit', 'SyntheticVideos', 'ToySegmentDataset', 'UCFCrimeSplit',
+    'SegmentDataset', 'ShanghaiTechWeakSplit', 'SyntheticVideos', 'ToySegmentDataset',
+    'UCFCrimeSplit',
     'VideoBagDataset', 'annotations', 'bag_collate', 'batch_collate', 'count_frames',
     'intervals_to_mask', 'load_frame_masks', 'load_mixture_split',
     'load_shanghaitech_weak_split', 'load_ucf_crime_annotations', 'load_video_list',

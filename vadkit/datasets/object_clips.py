@@ -15,7 +15,7 @@ from mmengine.dataset import BaseDataset
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
 
-from .store_split import StoreSplit, resolve_path
+from .store_split import StoreSplit, require_arrays, resolve_path
 
 #: Where an item's semantic class comes from: the detector's label (``objects_index``
 #: column 4), the arg-max of an extractor's class scores (``objects_<name>_action_scores``,
@@ -121,12 +121,7 @@ class ObjectClipDataset(BaseDataset):
         scene_offset = 0
         for video_id in videos:
             meta = store.meta(video_id)
-            have = meta['arrays']
-            lacking = [n for n in names if n not in have]
-            if lacking:
-                raise DataError(f'feature store {self.feature_root}: video {video_id} has no '
-                                f'{lacking} (it has {sorted(have)}); the parsing config '
-                                'lacks the extractor, or the dataset config names another')
+            require_arrays(self.feature_root, video_id, meta, names)
             arrays = store.read(video_id, names)
             self._arrays[video_id] = arrays
             num_frames[video_id] = int(meta['num_frames'])

@@ -17,7 +17,7 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .store_split import StoreSplit
+from .store_split import StoreSplit, require_arrays
 
 #: Which patches make a segment's feature: ``'whole'`` (patch 0, the whole frame),
 #: ``'mean'`` (the mean over patches), ``'all'`` (every patch, concatenated), or a list of
@@ -96,11 +96,8 @@ class SegmentDataset(BaseDataset):
         rows, num_frames = [], {}
         for v, video_id in enumerate(videos):
             meta = store.meta(video_id)
-            for name in (self.feature_key, 'clip_spans'):
-                if name not in meta['arrays']:
-                    raise DataError(f'feature store {self.feature_root}: video {video_id} has '
-                                    f'no {name!r} (it has {sorted(meta["arrays"])}); its '
-                                    'parsing config has no clip extractor')
+            require_arrays(self.feature_root, video_id, meta, (self.feature_key, 'clip_spans'),
+                           'its parsing config has no clip extractor')
             arrays = store.read(video_id, [self.feature_key, 'clip_spans'])
             clips, spans = arrays[self.feature_key], np.asarray(arrays['clip_spans'])
             if len(clips) != len(spans):

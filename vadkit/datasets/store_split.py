@@ -19,6 +19,18 @@ def resolve_path(path: str) -> str:
     return candidate if osp.exists(candidate) else path
 
 
+def require_arrays(feature_root: str, video_id: str, meta: dict, names: Sequence[str],
+                   hint: str = 'the parsing config lacks the extractor, or the dataset config '
+                               'names another') -> None:
+    """Refuse a stored video without every array of ``names``, naming the store, the
+    video, what is missing and what it has."""
+    have = meta['arrays']
+    lacking = [n for n in names if n not in have]
+    if lacking:
+        raise DataError(f'feature store {feature_root}: video {video_id} has no '
+                        f'{lacking} (it has {sorted(have)}); {hint}')
+
+
 class StoreSplit:
     """One split of a feature store.
 

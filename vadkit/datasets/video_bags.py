@@ -18,7 +18,7 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .store_split import StoreSplit
+from .store_split import StoreSplit, require_arrays
 
 PATCH_CHOICES = ('all', 'whole', 'mean')
 
@@ -140,10 +140,8 @@ class VideoBagDataset(BaseDataset):
         items, num_frames = [], {}
         for video_id in videos:
             meta = store.meta(video_id)
-            for name in (self.feature_key, 'clip_spans'):
-                if name not in meta['arrays']:
-                    raise DataError(f'feature store {self.feature_root}: video {video_id} has '
-                                    f'no {name!r} (it has {sorted(meta["arrays"])})')
+            require_arrays(self.feature_root, video_id, meta, (self.feature_key, 'clip_spans'),
+                           'its parsing config has no clip extractor')
             num_frames[video_id] = int(meta['num_frames'])
             items.append(dict(video_id=video_id, label=int(labels.get(video_id, -1)),
                               num_frames=num_frames[video_id]))
