@@ -104,6 +104,7 @@ class VideoBagDataset(BaseDataset):
             else bool(require_labels)
         self.frames = None if frames is None else frame_options(frames)
         self._video_paths: Dict[str, str] = {}
+        self._store = None  # opened once, by load_data_list
         super().__init__(ann_file='', pipeline=list(pipeline), serialize_data=False, **kwargs)
 
     def _select(self, clips: np.ndarray) -> np.ndarray:
@@ -136,7 +137,7 @@ class VideoBagDataset(BaseDataset):
                                 f"{len(missing)} video(s) under {self.frames['data_root']} "
                                 f"({self.frames['patterns']}), e.g. {missing[:3]}")
             self._video_paths = {v: found[v] for v in videos}
-        store = FeatureStore(self.feature_root)
+        store = self._store = FeatureStore(self.feature_root)
         items, num_frames = [], {}
         for video_id in videos:
             meta = store.meta(video_id)
@@ -152,10 +153,8 @@ class VideoBagDataset(BaseDataset):
         return items
 
     def get_data_info(self, idx: int) -> dict:
-        from vadkit.parsing import FeatureStore
         info = dict(super().get_data_info(idx))
-        arrays = FeatureStore(self.feature_root).read(info['video_id'],
-                                                      [self.feature_key, 'clip_spans'])
+        arrays = self._store.read(info['video_id'], [self.feature_key, 'clip_spans'])
         feature = self._select(arrays[self.feature_key])
         spans = np.asarray(arrays['clip_spans'], np.int64).reshape(-1, 2)
         if len(feature) != len(spans) or len(feature) == 0:
