@@ -144,7 +144,7 @@ def test_the_clip_extractor_writes_what_the_trained_encoder_computes(tmp_path):
 
     from vadkit.models import SACRF
     from vadkit.parsing.extractors import RelationAwareClipEncoder
-    from vadkit.parsing.extractors.relation_clip import segment_frame_indices
+    from vadkit.parsing.video_io import segment_frame_indices
     from vadkit.utils.errors import CheckpointMismatchError
     torch.manual_seed(0)
     encoder = dict(backbone=dict(type='SmallConvNet', channels=(4, 8)),

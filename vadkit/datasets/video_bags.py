@@ -169,22 +169,14 @@ class VideoBagDataset(BaseDataset):
         return info
 
     def _read_frames(self, video_id: str, spans: np.ndarray) -> np.ndarray:
-        import cv2
-
         from vadkit.parsing import VideoSource
+        from vadkit.parsing.video_io import rgb_frames, segment_frame_indices
         s, (h, w) = self.frames['per_segment'], self.frames['size']
-        index = np.stack([np.linspace(a, b - 1, s).round().astype(np.int64) if b > a
-                          else np.full(s, a, np.int64) for a, b in spans])  # [T, S]
-        source = VideoSource(self._video_paths[video_id], video_id)
-        images = source.frames_at(index.reshape(-1).tolist())
-        out = np.empty((len(images), h, w, 3), np.uint8)
-        for i, image in enumerate(images):
-            if image.ndim == 2:
-                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-            if image.shape[:2] != (h, w):
-                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-            out[i] = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        return out.reshape(len(spans), s, h, w, 3)
+        index = np.stack([a + segment_frame_indices(max(b - a, 1), s) for a, b in spans])
+        images = VideoSource(self._video_paths[video_id], video_id).frames_at(
+            index.reshape(-1).tolist())
+        frames = rgb_frames(images, (h, w), f'video {video_id}')
+        return frames.reshape(len(spans), s, h, w, 3)
 
 
 def frame_options(frames: dict) -> dict:

@@ -144,6 +144,27 @@ class VideoSource:
         return [found[i] for i in wanted]
 
 
+def segment_frame_indices(num_frames: int, per_segment: int) -> np.ndarray:
+    """``per_segment`` evenly spaced frames of a segment of ``num_frames`` (first and last
+    included), the frames SA-CRF's end-to-end training and its store extractor both take."""
+    if num_frames < 1:
+        raise DataError('a segment has no frames')
+    return np.linspace(0, num_frames - 1, int(per_segment)).round().astype(np.int64)
+
+
+def rgb_frames(images: Sequence[np.ndarray], size: Sequence[int], who: str) -> np.ndarray:
+    """``uint8[n, h, w, 3]`` RGB: BGR (or grey) frames resized to ``size = (h, w)``
+    (``INTER_AREA``), as SA-CRF's end-to-end training and its store extractor see them."""
+    h, w = int(size[0]), int(size[1])
+    out = np.empty((len(images), h, w, 3), np.uint8)
+    for i, image in enumerate(images):
+        image = as_uint8_frame(image, f'{who} (frame {i})', 'bgr')
+        if image.shape[:2] != (h, w):
+            image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        out[i] = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return out
+
+
 def find_videos(root: str, patterns: Sequence[Union[str, dict]]) -> List[tuple]:
     """``(video_id, path)`` of the videos under ``root`` (frame folders or video files),
     sorted by id.

@@ -2,23 +2,13 @@
 feature store: the second way of using the relation-aware extractor (Sec. 3.2)."""
 from typing import Sequence
 
-import cv2
 import numpy as np
 import torch
 
 from vadkit.registry import EXTRACTORS
-from vadkit.utils.errors import DataError
 
 from ..base import BaseClipExtractor
-from ..video_io import as_uint8_frame
-
-
-def segment_frame_indices(num_frames: int, per_segment: int) -> np.ndarray:
-    """``per_segment`` evenly spaced frames of a segment of ``num_frames`` (first and last
-    included), as ``VideoBagDataset(frames=...)`` takes them for training."""
-    if num_frames < 1:
-        raise DataError('a segment has no frames')
-    return np.linspace(0, num_frames - 1, int(per_segment)).round().astype(np.int64)
+from ..video_io import rgb_frames, segment_frame_indices
 
 
 @EXTRACTORS.register_module()
@@ -69,15 +59,9 @@ class RelationAwareClipEncoder(BaseClipExtractor):
         """``float32[G, C]`` of one segment's frames (``uint8`` BGR or grey)."""
         if not self._loaded:
             self._load()
-        who = type(self).__name__
-        h, w = self.size
-        picked = []
-        for index in segment_frame_indices(len(frames), self.per_segment):
-            image = as_uint8_frame(frames[int(index)], f'{who} (segment frame {index})', 'bgr')
-            if image.shape[:2] != (h, w):
-                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-            picked.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-        batch = torch.from_numpy(np.stack(picked))[None, None].to(self.device)
+        picked = [frames[int(i)] for i in segment_frame_indices(len(frames), self.per_segment)]
+        rgb = rgb_frames(picked, self.size, f'{type(self).__name__} (a segment)')
+        batch = torch.from_numpy(rgb)[None, None].to(self.device)
         with torch.inference_mode():
             b = self._model(batch)  # [1, 1, G, C]
         return b[0, 0].cpu().numpy().astype(np.float32)
