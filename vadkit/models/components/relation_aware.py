@@ -208,16 +208,19 @@ def relation_state(state: dict, prefix: str) -> dict:
     return out
 
 
-def load_prefixed(module: nn.Module, checkpoint: str, prefix: str) -> nn.Module:
+def load_prefixed(module: nn.Module, checkpoint: str, prefix: str,
+                  state: Optional[dict] = None) -> nn.Module:
     """Load ``module`` with the ``prefix``-ed weights of ``checkpoint`` (a trained
-    SA-CRF's ``'encoder.'``, ``'encoder.relation.'`` or ``'encoder.backbone.'``).
+    SA-CRF's ``'encoder.'``, ``'encoder.relation.'`` or ``'encoder.backbone.'``);
+    ``state``: its state dict, when already read (the file is then only named).
 
     Raises:
         CheckpointError: The file is missing, unreadable or has no such weights.
         CheckpointMismatchError: They do not fit ``module``."""
     from vadkit.utils.checkpoint import (check_state_dict_fits, extract_state_dict,
                                          safe_torch_load)
-    state = extract_state_dict(safe_torch_load(checkpoint, map_location='cpu'))
+    if state is None:
+        state = extract_state_dict(safe_torch_load(checkpoint, map_location='cpu'))
     try:
         part = relation_state(state, prefix)
     except CheckpointError as exc:

@@ -330,8 +330,8 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
             raise ConfigError(f'{type(self).__name__}: the config builds a '
                               f'{type(self._model).__name__}, expected a {wanted.__name__} '
                               '(from its type / data_preprocessor.format_shape)')
-        if self.relation_cfg is not None and self.relation_cfg.get('backbone_prefix'):
-            self._load_relation_part(self._model.backbone, self.relation_cfg['backbone_prefix'])
+        if self.relation_cfg is not None:
+            self._build_relation()
 
     # ------------------------------------------------------------------ pixels
     def _frames(self, frames: Sequence[np.ndarray]) -> np.ndarray:
@@ -438,23 +438,27 @@ class MMActionClipEncoder(OpenMMLabBackend, BaseClipExtractor):
                 out.append(pooled.cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
-    def _load_relation_part(self, module: torch.nn.Module, prefix: str) -> None:
-        """Load ``module`` from the ``prefix``-ed weights of the relation checkpoint."""
-        from vadkit.models.components.relation_aware import load_prefixed
-        load_prefixed(module, self.relation_cfg['checkpoint'], prefix)
+    def _build_relation(self) -> None:
+        """The trained relation-aware attention (and, with ``backbone_prefix``, the
+        backbone trained with it) from one read of the relation checkpoint."""
+        from vadkit.models.components.relation_aware import (RelationAwareAttention,
+                                                             load_prefixed)
+        from vadkit.utils.checkpoint import extract_state_dict, safe_torch_load
+        cfg = dict(self.relation_cfg)
+        path = cfg.pop('checkpoint')
+        prefix = cfg.pop('prefix', 'encoder.relation.')
+        backbone_prefix = cfg.pop('backbone_prefix', None)
+        cfg.pop('type', None)
+        state = extract_state_dict(safe_torch_load(path, map_location='cpu'))
+        if backbone_prefix:
+            load_prefixed(self._model.backbone, path, backbone_prefix, state)
+        module = load_prefixed(RelationAwareAttention(in_channels=self.dim, **cfg), path,
+                               prefix, state)
+        self._relation = module.to(self.device).eval()
 
     def relation(self, maps: torch.Tensor) -> torch.Tensor:
         """``maps [K, C, T, H, W]`` re-weighted by the trained relation-aware attention
-        (built and loaded on first use)."""
-        if self._relation is None:
-            from vadkit.models.components.relation_aware import RelationAwareAttention
-            cfg = dict(self.relation_cfg)
-            for key in ('checkpoint', 'prefix', 'backbone_prefix', 'type'):
-                cfg.pop(key, None)
-            module = RelationAwareAttention(in_channels=self.dim, **cfg)
-            self._load_relation_part(module, self.relation_cfg.get('prefix',
-                                                                   'encoder.relation.'))
-            self._relation = module.to(self.device).eval()
+        (built with the model)."""
         out, _ = self._relation(maps)
         return out
 
