@@ -4,7 +4,8 @@
                          [--out-raw-scores FILE.npz] [--cfg-options k=v ...]
                          [--launcher none|pytorch|slurm|mpi]
 
-CHECKPOINT is a checkpoint file or a work dir (its ``last_checkpoint`` is used). The
+CHECKPOINT is a checkpoint file or a work dir: its ``last_checkpoint``, or its
+``best_checkpoint`` when the config chooses by a validation metric (``model_selection``). The
 final metrics are printed and written to ``<work_dir>/metrics.json`` (a flat object of
 floats, fractions not percentages), per-video values to ``metrics_per_video.json``,
 per-group values (``group_by``) to ``metrics_per_group.json`` and how every number was
@@ -21,6 +22,7 @@ import os.path as osp
 
 from mmengine.dist import is_main_process
 
+from vadkit.engine.model_selection import prepare_model_selection
 from vadkit.evaluation import VADMetric
 from vadkit.evaluation.report import flat_floats, format_groups, format_metrics, write_results
 from vadkit.utils import ConfigError
@@ -45,8 +47,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
-    cfg = prepare_runner_cfg(cfg, args, strict_checkpoint=True)
-    cfg.load_from = resolve_checkpoint(args.checkpoint)
+    cfg = prepare_model_selection(prepare_runner_cfg(cfg, args, strict_checkpoint=True))
+    cfg.load_from = resolve_checkpoint(args.checkpoint, cfg)
+    if osp.isdir(args.checkpoint):
+        print(f'testing {cfg.load_from}')
     cfg.resume = False
     runner = build_runner(cfg)
     metrics = runner.test()

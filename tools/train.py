@@ -2,9 +2,14 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+
+A config with ``val_dataloader`` validates during training; with ``model_selection =
+dict(metric=..., rule=...)`` it keeps the best validation checkpoint as ``best.pth`` (see
+docs/model_selection.md). A validation set that names the test split is refused.
 """
 import argparse
 
+from vadkit.engine.model_selection import prepare_model_selection
 from vadkit.utils.cli import (add_runner_args, build_runner, load_config, parse_runner_args,
                               prepare_runner_cfg, run_tool)
 
@@ -27,6 +32,7 @@ def parse_args(argv=None):
 def merge_args(cfg, args):
     """Apply the command line to the config, as mmengine's tools do."""
     cfg = prepare_runner_cfg(cfg, args, strict_checkpoint=None)
+    cfg = prepare_model_selection(cfg)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

@@ -17,7 +17,8 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .store_split import StoreSplit, require_arrays
+from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
+from .store_split import StoreSplit, check_crops, pick_crops, require_arrays
 
 #: Which patches make a segment's feature: ``'whole'`` (patch 0, the whole frame),
 #: ``'mean'`` (the mean over patches), ``'all'`` (every patch, concatenated), or a list of
@@ -48,6 +49,18 @@ class SegmentDataset(BaseDataset):
             (the others get -1, unknown), drawn per class so that both keep the share:
             the supervision levels of GCL's Fig. 9. Default 1 (all).
         label_seed: Seed of that draw.
+        holdout: ``dict(part='train' | 'val', fraction, seed)``: one part of a hold-out of
+            the training videos (:mod:`vadkit.datasets.model_selection`), for validation
+            without the test split.
+        crops: None (default: ``feature``, one vector per segment), ``'random'`` (read the
+            ``crops_key`` array ``[T, crops, D]`` that ``tools/import_features.py`` keeps
+            with ``crops='keep'`` and give each segment one crop drawn at every read:
+            crop-as-augmentation; not on the test split) or a crop index.
+        crops_key: The store array of every crop.
+        pseudo_anomalies: :class:`~vadkit.datasets.model_selection.PseudoAnomalies`
+            arguments: inject feature-level pseudo-anomalies into the videos (those not
+            labelled anomalous; labelled anomalous ones are left out) and give their frame
+            labels as ``video_gt``, for one-class / unsupervised validation.
         pipeline: Transforms of single items (``__getitem__``); batches from
             ``__getitems__`` skip it (see there).
 
@@ -69,6 +82,10 @@ class SegmentDataset(BaseDataset):
                  with_temporal_difference: bool = False,
                  label_fraction: float = 1.0,
                  label_seed: int = 0,
+                 holdout: Optional[dict] = None,
+                 pseudo_anomalies: Optional[dict] = None,
+                 crops: Union[None, str, int] = None,
+                 crops_key: str = 'crops',
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         if isinstance(patches, str) and patches not in PATCH_CHOICES:
@@ -77,9 +94,12 @@ class SegmentDataset(BaseDataset):
         if not 0.0 <= float(label_fraction) <= 1.0:
             raise ValueError(f'label_fraction must be in [0, 1], got {label_fraction}')
         self.label_fraction, self.label_seed = float(label_fraction), int(label_seed)
-        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth)
+        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
+                                      holdout=holdout)
+        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
         self.feature_root, self.split = feature_root, split
-        self.feature_key = feature
+        self.crops = check_crops(crops, split)
+        self.feature_key = feature if self.crops is None else crops_key
         self.patches = patches if isinstance(patches, str) else [int(p) for p in patches]
         self.with_temporal_difference = bool(with_temporal_difference)
         self._td: Optional[np.ndarray] = None
@@ -91,9 +111,11 @@ class SegmentDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
+        if self.pseudo is not None:
+            videos = normal_videos(videos, self.store_split.video_labels)
         store = FeatureStore(self.feature_root)
         labels = self._kept_labels(self.store_split.video_labels)
-        rows, num_frames = [], {}
+        rows, num_frames, all_spans = [], {}, {}
         for v, video_id in enumerate(videos):
             meta = store.meta(video_id)
             require_arrays(self.feature_root, video_id, meta, (self.feature_key, 'clip_spans'),
@@ -111,15 +133,21 @@ class SegmentDataset(BaseDataset):
                                 f'{max(self.patches)}')
             self._arrays.append(clips)
             self.video_ids.append(video_id)
+            all_spans[video_id] = spans
             num_frames[video_id] = int(meta['num_frames'])
             label = int(labels.get(video_id, -1))
             rows += [(v, r, int(s), int(e), label) for r, (s, e) in enumerate(spans)]
         self.rows = np.array(rows, dtype=ROW_FIELDS).reshape(-1)
         meta = self.store_split.metainfo(videos, num_frames)
+        if self.pseudo is not None:
+            changed, injected = inject_pseudo_anomalies(
+                self.pseudo, dict(zip(self.video_ids, self._arrays)), all_spans, num_frames)
+            self._arrays = [changed.get(v, a) for v, a in zip(self.video_ids, self._arrays)]
+            meta.update(injected)
         meta.update(name=f'segments of {self.feature_root} ({self.split})',
                     num_segments=int(len(self.rows)), videos=list(videos),
                     video_labels={k: int(v) for k, v in labels.items()},
-                    feature_dim=int(self._select(self._arrays[0][:1]).shape[1])
+                    feature_dim=int(self._rows(0, [0]).shape[1])
                     if self._arrays and len(self._arrays[0]) else 0)
         self._metainfo.update(meta)
         if self.with_temporal_difference:
@@ -151,6 +179,15 @@ class SegmentDataset(BaseDataset):
             return x.reshape(len(x), -1)
         return x[:, self.patches].reshape(len(x), -1)
 
+    def _rows(self, v: int, rows) -> np.ndarray:
+        """``float32[len(rows), D]``: rows of video ``v``, a crop picked first where
+        ``crops`` says."""
+        x = self._arrays[v][np.asarray(rows)]
+        if self.crops is not None:
+            x = pick_crops(x, self.crops, f'feature store {self.feature_root}: video '
+                           f'{self.video_ids[v]}: {self.feature_key}')
+        return self._select(x)
+
     def features(self, indices: Union[Sequence[int], np.ndarray]) -> np.ndarray:
         """``float32[len(indices), D]``, one sorted read per video."""
         idx = np.asarray(indices, np.int64).reshape(-1)
@@ -159,7 +196,7 @@ class SegmentDataset(BaseDataset):
         for v in np.unique(rows['video']):
             where = np.flatnonzero(rows['video'] == v)
             order = np.argsort(rows['row'][where], kind='stable')
-            picked = self._select(self._arrays[v][rows['row'][where][order]])
+            picked = self._rows(v, rows['row'][where][order])
             if out is None:
                 out = np.empty((len(idx), picked.shape[1]), np.float32)
             out[where[order]] = picked
@@ -202,6 +239,8 @@ class SegmentDataset(BaseDataset):
         start = 0
         for v, clips in enumerate(self._arrays):
             n = len(clips)
+            if self.crops is not None:  # calm or not: judged on the crop mean
+                clips = np.asarray(clips, np.float32).mean(axis=1)
             x = self._select(clips).astype(np.float64)
             if n > 1:
                 out[start + 1:start + n] = np.linalg.norm(np.diff(x, axis=0), axis=1)

@@ -9,6 +9,8 @@ import numpy as np
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
 
+from .model_selection import check_holdout, holdout_videos
+
 
 def resolve_path(path: str) -> str:
     """A config path as given, or relative to the repository (for the shipped configs)."""
@@ -31,6 +33,34 @@ def require_arrays(feature_root: str, video_id: str, meta: dict, names: Sequence
                         f'{lacking} (it has {sorted(have)}); {hint}')
 
 
+def check_crops(crops, split: str):
+    """A dataset's ``crops`` option: None (the ``clips`` array: one feature per segment,
+    e.g. the crop mean an importer wrote), ``'random'`` (training only: one crop of the
+    ``crops`` array drawn at every read, crop-as-augmentation) or a crop index."""
+    if crops is None or crops == 'random' and split != 'test':
+        return crops
+    if isinstance(crops, int) and not isinstance(crops, bool) and crops >= 0:
+        return crops
+    raise ConfigError(f"crops must be None, 'random' (not on the test split) or a crop index, "
+                      f'got {crops!r} ({split} split)')
+
+
+def pick_crops(x: np.ndarray, crops, where: str, per_row: bool = True) -> np.ndarray:
+    """``float[n, D]`` (or ``[n, P, D]``): one crop of each row of ``x [n, C, ...]``:
+    crop ``crops``, or a random one (``per_row``: a draw per row, else one for all)."""
+    x = np.asarray(x)
+    if x.ndim < 3:
+        raise DataError(f'{where}: a crops array is [T, crops, D], got shape {x.shape}')
+    count = x.shape[1]
+    if crops == 'random':
+        k = np.random.randint(count, size=len(x) if per_row else 1)
+        k = k if per_row else np.repeat(k, len(x))
+        return x[np.arange(len(x)), k]
+    if crops >= count:
+        raise DataError(f'{where}: crop {crops} asked for, the array has {count} crops')
+    return x[:, crops]
+
+
 class StoreSplit:
     """One split of a feature store.
 
@@ -46,12 +76,16 @@ class StoreSplit:
             store lacks; None to require them.
         ground_truth: Folder of ``<video>.npy`` frame masks (test split).
         video_scenes: ``'shanghaitech'``: ``video_groups['scene']`` from the names.
+        holdout: ``dict(part='train' | 'val', fraction=0.2, seed=0)``: keep one part of a
+            hold-out of the training videos (:func:`~vadkit.datasets.model_selection.
+            holdout_videos`; stratified by video label), for validation without the
+            test split. Only with ``split='train'``.
     """
 
     def __init__(self, feature_root: str, split: str = 'train',
                  videos: Union[None, str, Sequence[str], dict] = None,
                  extract: Optional[dict] = None, ground_truth: Optional[str] = None,
-                 video_scenes: Optional[str] = None) -> None:
+                 video_scenes: Optional[str] = None, holdout: Optional[dict] = None) -> None:
         if split not in ('train', 'test'):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         if video_scenes not in (None, 'shanghaitech'):
@@ -60,6 +94,7 @@ class StoreSplit:
         self.feature_root, self.split = feature_root, split
         self.videos_cfg, self.extract = videos, extract
         self.ground_truth, self.video_scenes = ground_truth, video_scenes
+        self.holdout = check_holdout(holdout, split)
         #: ``num_frames`` / ``video_gt`` / ``video_groups`` a video dataset gave
         self.meta: Dict[str, object] = {}
         #: ``{video: 0 / 1}`` video-level labels a video dataset's items gave
@@ -78,6 +113,9 @@ class StoreSplit:
         videos = self._list()
         if not videos:
             raise DataError(f'{self.split} split of {self.feature_root}: no videos')
+        if self.holdout is not None:
+            videos = holdout_videos(videos, self.video_labels, self.holdout['fraction'],
+                                    self.holdout['seed'], self.holdout['part'])
         self.ensure(videos)
         return videos
 
@@ -140,7 +178,8 @@ class StoreSplit:
     def metainfo(self, videos: List[str], num_frames: Dict[str, int]) -> Dict[str, object]:
         """``num_frames``, ``video_gt`` (test split with labels) and ``video_groups`` of
         the split, as :class:`~vadkit.evaluation.VADMetric` reads them."""
-        meta = dict(self.meta)
+        keep = set(videos)
+        meta = {key: _restrict(value, keep) for key, value in self.meta.items()}
         meta.setdefault('num_frames', {v: num_frames[v] for v in videos})
         if self.split == 'test' and 'video_gt' not in meta and \
                 hasattr(self._source, 'frame_masks'):
@@ -155,3 +194,15 @@ class StoreSplit:
             from .annotations import shanghaitech_scenes
             meta['video_groups'] = dict(scene=shanghaitech_scenes(videos))
         return meta
+
+
+def _restrict(value, videos: set):
+    """A per-video metainfo entry (``{video: x}``, or ``{group key: {video: x}}``) cut
+    to ``videos``."""
+    if not isinstance(value, dict):
+        return value
+    if value and all(isinstance(v, dict) for v in value.values()) and \
+            not set(value) & videos:
+        return {k: {v: x for v, x in inner.items() if v in videos}
+                for k, inner in value.items()}
+    return {v: x for v, x in value.items() if v in videos}

@@ -18,7 +18,8 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .store_split import StoreSplit, require_arrays
+from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
+from .store_split import StoreSplit, check_crops, pick_crops, require_arrays
 
 PATCH_CHOICES = ('all', 'whole', 'mean')
 
@@ -70,6 +71,17 @@ class VideoBagDataset(BaseDataset):
             the videos as the parser does (:func:`~vadkit.parsing.find_videos`) and takes
             ``per_segment`` evenly spaced frames of every segment (of every merged group
             with ``num_segments``), resized to ``size``, RGB.
+        holdout: ``dict(part='train' | 'val', fraction, seed)``: one part of a hold-out of
+            the training videos (:mod:`vadkit.datasets.model_selection`); a ``'val'`` part
+            keeps its video labels for :class:`~vadkit.evaluation.VideoLevelMetric`.
+        pseudo_anomalies: :class:`~vadkit.datasets.model_selection.PseudoAnomalies`
+            arguments: inject feature-level pseudo-anomalies into the videos not labelled
+            anomalous (the others are left out) and give their frame labels.
+        crops: None (default: ``feature``), ``'random'`` (one crop of the ``crops_key``
+            array ``[T, crops, D]`` per bag, drawn at every read: the crop as an
+            augmentation, as the 10-crop features of RTFM are used; not on the test
+            split) or a crop index.
+        crops_key: The store array of every crop.
         pipeline: Transforms of each item.
 
     Each item: ``feature float32[T, P, D]``, ``spans int64[T, 2]``, ``video_id``,
@@ -90,14 +102,23 @@ class VideoBagDataset(BaseDataset):
                  num_segments: Optional[int] = None,
                  require_labels: Optional[bool] = None,
                  frames: Optional[dict] = None,
+                 holdout: Optional[dict] = None,
+                 pseudo_anomalies: Optional[dict] = None,
+                 crops: Union[None, str, int] = None,
+                 crops_key: str = 'crops',
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         if patches not in PATCH_CHOICES:
             raise ValueError(f'patches must be one of {PATCH_CHOICES}, got {patches!r}')
         if num_segments is not None and int(num_segments) < 1:
             raise ValueError(f'num_segments must be positive, got {num_segments}')
-        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth)
-        self.feature_root, self.split, self.feature_key = feature_root, split, feature
+        self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
+                                      holdout=holdout)
+        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
+        self._injected: Dict[str, np.ndarray] = {}  # features changed by pseudo_anomalies
+        self.crops = check_crops(crops, split)
+        self.feature_root, self.split = feature_root, split
+        self.feature_key = feature if self.crops is None else crops_key
         self.patches = patches
         self.num_segments = None if num_segments is None else int(num_segments)
         self.require_labels = split == 'train' if require_labels is None \
@@ -121,6 +142,8 @@ class VideoBagDataset(BaseDataset):
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
         labels = self.store_split.video_labels
+        if self.pseudo is not None:
+            videos = normal_videos(videos, labels)
         if self.require_labels:
             missing = [v for v in videos if v not in labels]
             if missing:
@@ -147,6 +170,12 @@ class VideoBagDataset(BaseDataset):
             items.append(dict(video_id=video_id, label=int(labels.get(video_id, -1)),
                               num_frames=num_frames[video_id]))
         self._metainfo.update(self.store_split.metainfo(videos, num_frames))
+        if self.pseudo is not None:
+            stored = {v: store.read(v, [self.feature_key, 'clip_spans']) for v in videos}
+            self._injected, injected = inject_pseudo_anomalies(
+                self.pseudo, {v: a[self.feature_key] for v, a in stored.items()},
+                {v: np.asarray(a['clip_spans']) for v, a in stored.items()}, num_frames)
+            self._metainfo.update(injected)
         self._metainfo.update(name=f'video bags of {self.feature_root} ({self.split})',
                               videos=list(videos),
                               video_labels={k: int(v) for k, v in labels.items()})
@@ -155,7 +184,11 @@ class VideoBagDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         info = dict(super().get_data_info(idx))
         arrays = self._store.read(info['video_id'], [self.feature_key, 'clip_spans'])
-        feature = self._select(arrays[self.feature_key])
+        feature = self._injected.get(info['video_id'], arrays[self.feature_key])
+        if self.crops is not None:
+            feature = pick_crops(feature, self.crops, f'feature store {self.feature_root}: '
+                                 f'video {info["video_id"]}: {self.feature_key}', per_row=False)
+        feature = self._select(feature)
         spans = np.asarray(arrays['clip_spans'], np.int64).reshape(-1, 2)
         if len(feature) != len(spans) or len(feature) == 0:
             raise DataError(f'feature store {self.feature_root}: video {info["video_id"]}: '

@@ -3,11 +3,13 @@ from .functional import (ALL_METRICS, METRIC_DEFINITIONS, align_lengths, average
                          equal_error_rate, evaluate_frames, false_alarm_rate, grouped_auc,
                          macro_auc, metrics_by_group, micro_auc, pr_auc_trapz,
                          region_track_detection)
-from .metrics import RegionMetric, VADMetric
+from .functional.video_metrics import video_level_metrics, video_scores
+from .metrics import RegionMetric, VADMetric, VideoLevelMetric
 
 __all__ = [
-    'ALL_METRICS', 'METRIC_DEFINITIONS', 'RegionMetric', 'VADMetric', 'align_lengths',
+    'ALL_METRICS', 'METRIC_DEFINITIONS', 'RegionMetric', 'VADMetric', 'VideoLevelMetric',
+    'align_lengths',
     'average_precision', 'equal_error_rate', 'evaluate_frames', 'false_alarm_rate',
     'grouped_auc', 'macro_auc', 'metrics_by_group', 'micro_auc', 'pr_auc_trapz',
-    'region_track_detection'
+    'region_track_detection', 'video_level_metrics', 'video_scores'
 ]

@@ -115,9 +115,14 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
-def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or the one a work dir's ``last_checkpoint`` names."""
+def resolve_checkpoint(path: str, cfg: Optional[Config] = None) -> str:
+    """A checkpoint file, or the one a work dir's ``last_checkpoint`` names (its
+    ``best_checkpoint`` when ``cfg`` chooses by a validation metric: ``model_selection``,
+    :mod:`vadkit.engine.model_selection`)."""
     if osp.isdir(path):
+        if cfg is not None:
+            from vadkit.engine.model_selection import selected_checkpoint
+            return selected_checkpoint(path, cfg)
         pointer = osp.join(path, 'last_checkpoint')
         if not osp.isfile(pointer):
             raise CheckpointError(f'{path} is a directory without a last_checkpoint file')
