@@ -11,7 +11,7 @@ from vadkit.registry import (MODELS, SCORERS, UnknownTypeError, explain_unknown_
                              named_registries)
 
 EXPECTED_ROOTLESS = {'DETECTORS', 'TRACKERS', 'EXTRACTORS', 'AUGMENTERS', 'SCORERS', 'PARSERS',
-                     'CAPTIONERS'}
+                     'CAPTIONERS', 'FEATURE_READERS'}
 
 
 def test_every_location_imports():

@@ -5,7 +5,7 @@ Each registry that corresponds to an mmengine root is a child of it with scope
 mmengine's next. ``locations`` name the modules that fill a registry; they are imported
 lazily, on the first ``get``/``build``, so ``import vadkit`` stays cheap.
 
-The video-parsing and scoring registries (DETECTORS ... CAPTIONERS) have no mmengine
+The video-parsing and scoring registries (DETECTORS ... FEATURE_READERS) have no mmengine
 counterpart; they are roots of their own, scope ``'vadkit'``, and plugins may hang child
 registries of their own scope under them.
 
@@ -156,9 +156,12 @@ SCORERS = Registry('scorer', scope=SCOPE, locations=['vadkit.scoring'])
 PARSERS = Registry('parser', scope=SCOPE, locations=['vadkit.parsing'])
 # manage captioners that turn object crops into text (ITAM)
 CAPTIONERS = Registry('captioner', scope=SCOPE, locations=['vadkit.parsing'])
+# manage readers of features extracted elsewhere (RTFM / XD-Violence .npy, Sultani's .txt)
+FEATURE_READERS = Registry('feature reader', scope=SCOPE,
+                           locations=['vadkit.datasets.importers'])
 
 VADKIT_ONLY_REGISTRIES = (DETECTORS, TRACKERS, EXTRACTORS, AUGMENTERS, SCORERS, PARSERS,
-                          CAPTIONERS)
+                          CAPTIONERS, FEATURE_READERS)
 
 
 def named_registries() -> Dict[str, Registry]:

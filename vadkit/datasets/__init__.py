@@ -11,12 +11,12 @@ from .synthetic import SyntheticVideos
 from .toy_segments import ToySegmentDataset
 from .transforms import PackVADInputs
 from .video_bags import VideoBagDataset, bag_collate
-from .weak_splits import ShanghaiTechWeakSplit, UCFCrimeSplit
+from .weak_splits import ShanghaiTechWeakSplit, UCFCrimeSplit, XDViolenceSplit
 
 __all__ = [
     'BalancedBagSampler', 'IntervalAnnotation', 'ObjectClipDataset', 'PackVADInputs',
     'SegmentDataset', 'ShanghaiTechWeakSplit', 'SyntheticVideos', 'ToySegmentDataset',
-    'UCFCrimeSplit',
+    'UCFCrimeSplit', 'XDViolenceSplit',
     'VideoBagDataset', 'annotations', 'bag_collate', 'batch_collate', 'count_frames',
     'intervals_to_mask', 'load_frame_masks', 'load_mixture_split',
     'load_shanghaitech_weak_split', 'load_ucf_crime_annotations', 'load_video_list',
