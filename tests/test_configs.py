@@ -7,7 +7,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from tests.conftest import REPO_ROOT
-from vadkit.registry import DATASETS, METRICS, MODELS, PARSERS
+from vadkit.datasets.importers import check_import_options
+from vadkit.engine.model_selection import prepare_model_selection
+from vadkit.registry import DATASETS, FEATURE_READERS, METRICS, MODELS, PARSERS
 from vadkit.utils import register_all_modules
 from vadkit.utils.errors import DataError
 
@@ -60,6 +62,10 @@ def test_config_builds(path):
             assert parser.describe()['components'], path
             assert cfg.videos.patterns, path
             return
+        if 'reader' in cfg:  # a feature-import config (tools/import_features.py)
+            FEATURE_READERS.build(cfg.reader.to_dict())
+            check_import_options(**cfg.importer)
+            return
         model_cfg = cfg.model.copy()
         model_cfg.pop('init_cfg', None)
         model = MODELS.build(model_cfg)
@@ -76,6 +82,10 @@ def test_config_builds(path):
                     DATASETS.build(dataset)
                 continue
             assert len(DATASETS.build(dataset)) > 0, key
-        evaluator = cfg.get('test_evaluator')
-        for metric in evaluator if isinstance(evaluator, list) else [evaluator] * bool(evaluator):
-            METRICS.build(metric)
+        for key in ('test_evaluator', 'val_evaluator'):
+            evaluator = cfg.get(key)
+            for metric in evaluator if isinstance(evaluator, list) else [evaluator] * bool(
+                    evaluator):
+                METRICS.build(metric)
+        # the checkpoint choice is honest: never by a test-split score (raises otherwise)
+        prepare_model_selection(cfg.copy())

@@ -109,7 +109,8 @@ class StoreSplit:
         if not self.store_exists() and self.extract is None:
             raise DataError(f'{self.feature_root} holds no feature store; run '
                             'tools/extract_features.py with the parsing config of this '
-                            'dataset first (the config says which)')
+                            'dataset first, or tools/import_features.py for features '
+                            'extracted elsewhere (the config says which)')
         videos = self._list()
         if not videos:
             raise DataError(f'{self.split} split of {self.feature_root}: no videos')
@@ -156,7 +157,8 @@ class StoreSplit:
                      f'feature store {self.feature_root} lacks {len(missing)} video(s) of the '
                      f'{self.split} split: {missing[:5]}')
             raise DataError(f'{where}; run tools/extract_features.py with the parsing '
-                            'config of this dataset first')
+                            'config of this dataset first (tools/import_features.py for '
+                            'features extracted elsewhere)')
         from mmengine.config import Config
 
         from vadkit.parsing.extract import extract_features
