@@ -161,3 +161,41 @@ def test_video_bags_validation_part_keeps_labels_and_injects(store):
         a, b = entry['first_segment'], entry['last_segment']
         diff = val[i]['feature'] - plain[i]['feature']
         assert np.all(diff[a:b + 1] != 0) and np.all(diff[:a] == 0) and np.all(diff[b + 1:] == 0)
+
+
+def test_the_same_runs_for_arrays_of_different_widths():
+    feats, spans, frames = _features(d=3)
+    wide = {v: np.repeat(x, 5, axis=2) for v, x in feats.items()}
+    pseudo = PseudoAnomalies(fraction=0.5, kinds=['noise', 'shift'], seed=2)
+    _, masks, log = pseudo(feats, spans, frames, list(feats))
+    _, wide_masks, wide_log = pseudo(wide, spans, frames, list(wide))
+    assert log == wide_log and all(np.array_equal(masks[v], wide_masks[v]) for v in masks)
+
+
+def test_object_clips_validation_with_pseudo_anomalies(tmp_path):
+    from tests.helpers.store import write_object_store
+    from vadkit.datasets import ObjectClipDataset
+    videos = {f'v{i}': (6, [(c, k, 0, 1) for c in range(6) for k in range(2)])
+              for i in range(8)}
+    write_object_store(str(tmp_path / 'objects'), videos)
+    holdout = dict(fraction=0.25, seed=0)
+    train = ObjectClipDataset(str(tmp_path / 'objects'), holdout=dict(holdout, part='train'))
+    val = ObjectClipDataset(str(tmp_path / 'objects'), holdout=dict(holdout, part='val'),
+                            pseudo_anomalies=dict(fraction=1.0, kinds=['shift'], seed=0))
+    plain = ObjectClipDataset(str(tmp_path / 'objects'), holdout=dict(holdout, part='val'))
+    assert len(train.metainfo['videos']) == 6 and len(val.metainfo['videos']) == 2
+    assert set(train.metainfo['videos']).isdisjoint(val.metainfo['videos'])
+    log, gt = val.metainfo['pseudo_anomalies'], val.metainfo['video_gt']
+    assert len(log) == 2
+    for stream in ('appearance', 'motion'):
+        changed = np.abs(val.stream_features(stream) - plain.stream_features(stream)).sum(1) > 0
+        for entry in log:  # the same objects changed in both streams
+            rows = np.flatnonzero(val.rows['video_id'] == entry['video'])
+            expected = np.zeros(len(rows), bool)
+            expected[entry['first_segment']:entry['last_segment'] + 1] = True
+            np.testing.assert_array_equal(changed[rows], expected)
+    for entry in log:  # the frames of the changed objects' clips are anomalous
+        first, last = entry['first_segment'], entry['last_segment']
+        mask = np.zeros(6 * 16 + 5, np.uint8)
+        mask[16 * (first // 2):16 * (last // 2 + 1)] = 1
+        np.testing.assert_array_equal(gt[entry['video']], mask)

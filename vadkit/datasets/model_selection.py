@@ -93,7 +93,9 @@ class PseudoAnomalies:
     - ``'foreign'``: the segments of another eligible video, in their order (a scene
       seen elsewhere; for scene-aware one-class models).
 
-    The frames the run spans are the anomalous frames of that video's ground truth.
+    The frames the run spans are the anomalous frames of that video's ground truth. Which
+    videos, runs and kinds depend only on the seed and the videos' lengths, so several
+    feature arrays of the same items (an object's appearance and motion) get the same runs.
 
     Args:
         fraction: Share of the eligible videos that get a run. Default 0.5 (the others
@@ -139,7 +141,10 @@ class PseudoAnomalies:
             ``uint8[num_frames]`` ground truth of every video of ``features`` and one
             record per run (video, kind, first and last segment, frames).
         """
+        # where (and which kind) from one generator, the values from another: the same
+        # runs for every feature array of the same videos, whatever their shapes
         rng = np.random.default_rng(self.seed)
+        values = np.random.default_rng([self.seed, 1])
         eligible = sorted(v for v in eligible if v in features and len(features[v]))
         masks = {v: np.zeros(int(num_frames[v]), np.uint8) for v in features}
         if not eligible:
@@ -162,9 +167,10 @@ class PseudoAnomalies:
                 kind = 'noise'
             if kind == 'noise':
                 x[first:first + n] += (self.strength * sigma
-                                       * rng.standard_normal((n, ) + x.shape[1:]))
+                                       * values.standard_normal((n, ) + x.shape[1:]))
             elif kind == 'shift':
-                x[first:first + n] += self.strength * sigma * rng.standard_normal(x.shape[1:])
+                x[first:first + n] += (self.strength * sigma
+                                       * values.standard_normal(x.shape[1:]))
             else:
                 donor = others[int(rng.integers(len(others)))]
                 source = np.asarray(features[donor], np.float32)

@@ -15,6 +15,7 @@ from mmengine.dataset import BaseDataset
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
 
+from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
 from .store_split import StoreSplit, require_arrays, resolve_path
 
 #: Where an item's semantic class comes from: the detector's label (``objects_index``
@@ -56,6 +57,14 @@ class ObjectClipDataset(BaseDataset):
         extract: Build the store when ``feature_root`` lacks videos of the split:
             ``dict(config='configs/parsing/builtin_synthetic.py', data_root=DIR)``
             (the parsing config's ``parser`` and ``videos``); None to require it.
+        holdout: ``dict(part='train' | 'val', fraction, seed)``: one part of a hold-out of
+            the training videos (:mod:`vadkit.datasets.model_selection`), for validation
+            without the test split.
+        pseudo_anomalies: :class:`~vadkit.datasets.model_selection.PseudoAnomalies`
+            arguments: in some videos, a run of consecutive objects (in clip order) gets
+            pseudo-anomalous features in every stream (the same run and kind in each), and
+            the frames of their clips become the anomalous frames of ``video_gt``: a
+            one-class validation set.
         pipeline: Transforms, typically ``[dict(type='PackVADInputs', input_key=[...])]``.
 
     ``metainfo`` holds ``num_frames`` and ``video_gt`` (test) for
@@ -79,10 +88,13 @@ class ObjectClipDataset(BaseDataset):
                  require_streams: bool = False,
                  augmented: Optional[str] = None,
                  extract: Optional[dict] = None,
+                 holdout: Optional[dict] = None,
+                 pseudo_anomalies: Optional[dict] = None,
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
-                                      video_scenes)
+                                      video_scenes, holdout=holdout)
+        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
         self.feature_root = feature_root
         self.split = split
         self.features = dict(features if features is not None else
@@ -107,6 +119,8 @@ class ObjectClipDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
+        if self.pseudo is not None:
+            videos = normal_videos(videos, self.store_split.video_labels)
         store = FeatureStore(self.feature_root)
         names = ['objects_index', *self.features.values()]
         for stream, source in self.classes.items():
@@ -156,6 +170,8 @@ class ObjectClipDataset(BaseDataset):
         if self.augmented:
             self._add_augmented()
         meta = self.store_split.metainfo(videos, num_frames)
+        if self.pseudo is not None:
+            meta.update(self._inject(videos, num_frames))
         meta.update(
             name=f'object clips of {osp.basename(osp.normpath(self.feature_root))} '
                  f'({self.split})',
@@ -163,6 +179,21 @@ class ObjectClipDataset(BaseDataset):
             num_clips=int(len(self.scenes)), videos=list(videos))
         self._metainfo.update(meta)
         return [dict(index=i) for i in range(len(self.rows))]
+
+    def _inject(self, videos: List[str], num_frames: Dict[str, int]) -> dict:
+        """Pseudo-anomalies into the objects of the videos (one draw, every stream)."""
+        with_objects = [v for v in videos if len(self._arrays[v]['objects_index'])]
+        spans = {v: np.asarray(self._arrays[v]['objects_index'])[:, 1:3] for v in with_objects}
+        injected = {}
+        for stream, key in self.features.items():
+            arrays = {v: self._arrays[v][key] for v in with_objects}
+            changed, injected = inject_pseudo_anomalies(self.pseudo, arrays, spans, num_frames)
+            for video, array in changed.items():
+                self._arrays[video] = dict(self._arrays[video], **{key: array})
+        masks = injected['video_gt']
+        for video in videos:  # a video without objects: all normal
+            masks.setdefault(video, np.zeros(int(num_frames[video]), np.uint8))
+        return injected
 
     def _add_augmented(self) -> None:
         path = resolve_path(self.augmented)
