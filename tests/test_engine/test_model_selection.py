@@ -177,3 +177,20 @@ def test_the_tools_refuse_to_choose_on_the_test_split(setup, tool):
     assert result.returncode == 2, result
     assert "val_dataloader.dataset.split = 'test'" in result.stderr
     assert not (root / 'refused' / 'best.pth').exists()
+
+
+def test_a_resumed_run_keeps_the_record(setup, tool):
+    """Interrupted after 2 epochs (its last checkpoint saved before the 2nd validation),
+    resumed to 4: every validation is in the record, and best.pth is the best of all."""
+    root, config = setup
+    cfg, work = config('gcl_val_resume'), str(root / 'resumed')
+    result = tool(['tools/train.py', cfg, '--work-dir', work, '--cfg-options',
+                   'train_cfg.max_epochs=2'], timeout=300)
+    assert result.returncode == 0, result
+    first = json.loads((root / 'resumed' / 'model_selection.json').read_text())['history']
+    result = tool(['tools/train.py', cfg, '--work-dir', work, '--resume'], timeout=300)
+    assert result.returncode == 0, result
+    record = json.loads((root / 'resumed' / 'model_selection.json').read_text())
+    assert [h['epoch'] for h in record['history']] == [1, 2, 3, 4]
+    assert record['history'][:2] == first
+    assert record['best'] == max(record['history'], key=lambda h: h['value'])

@@ -1,4 +1,5 @@
 """Keep the checkpoint of the best validation score, never looking at the test split."""
+import json
 import os.path as osp
 from typing import List, Optional
 
@@ -56,9 +57,26 @@ class ModelSelectionHook(Hook):
             raise DataError(f'{len(shared)} validation video(s) are also training videos, '
                             f'e.g. {shared[:5]}; give the training and validation datasets '
                             "the same holdout with part='train' and part='val'")
-        saved = runner.message_hub.get_info(RUNTIME_KEY)  # a resumed run's record
-        if saved and saved.get('metric') == self.metric:
-            self.history, self.best = list(saved['history']), saved['best']
+        if getattr(runner, '_resume', False):
+            self._restore(runner)
+
+    def _restore(self, runner) -> None:
+        """A resumed run's record: the checkpoint's, or ``model_selection.json`` when that
+        holds the validation run after the checkpoint was saved (a checkpoint is written
+        before its epoch's validation); entries after the resumed epoch are dropped."""
+        saved = runner.message_hub.get_info(RUNTIME_KEY) or {}
+        path = osp.join(runner.work_dir, 'model_selection.json')
+        if osp.isfile(path):
+            with open(path, encoding='utf-8') as f:
+                on_disk = json.load(f)
+            if len(on_disk.get('history', [])) > len(saved.get('history', [])):
+                saved = on_disk
+        if saved.get('metric') != self.metric:
+            return
+        done = int(runner.epoch)
+        self.history = [h for h in saved.get('history', []) if h['epoch'] <= done]
+        best = saved.get('best')
+        self.best = best if best is not None and best['epoch'] <= done else None
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         metrics = dict(metrics or {})
