@@ -356,3 +356,34 @@ def test_tool_end_to_end(tmp_path, tool_main, capsys):
         tool_main([str(config), '--out', str(tmp_path / 'other'), '--no-progress'])
     assert exit_info.value.code == 2
     assert 'ucf-i3d.list line 1: feature file /home/other/' in capsys.readouterr().err
+
+
+def test_real_ucf_crime_annotation_reconciles_with_imported_snippets(tmp_path):
+    """The 290 annotated test videos of UCF-Crime as snippet features just long enough
+    for their intervals: the import accepts them; one snippet fewer than an interval
+    needs is refused, naming the video."""
+    from tests.conftest import require_shared_data
+    from vadkit.datasets.annotations import load_ucf_crime_annotations
+    from vadkit.datasets.importers import import_features
+    root = require_shared_data('annotations', 'ucf_crime')
+    ann_file = f'{root}/Temporal_Anomaly_Annotation.txt'
+    annotations = load_ucf_crime_annotations(ann_file)
+    assert len(annotations) == 290
+    features = tmp_path / 'features'
+    features.mkdir()
+    short = 'Arson011_x264'
+    for video, ann in annotations.items():
+        end = max((b for _, b in ann.frame_ranges()), default=80)  # 0-based, end-exclusive
+        t = -(-end // 16)  # ceil: the snippets reach the last annotated frame
+        np.save(features / f'{video}_i3d.npy', np.zeros((t - 2 if video == short else t, 1, 2),
+                                                         np.float32))
+    reader = dict(type='NpyFeatureReader', feature_dir=str(features), suffix='_i3d.npy')
+    split = dict(type='UCFCrimeSplit', split='test', annotation=ann_file)
+    with pytest.raises(DataError, match=short):
+        import_features(reader, str(tmp_path / 'refused'), annotations=split, progress=False)
+    np.save(features / f'{short}_i3d.npy',
+            np.zeros((-(-max(b for _, b in annotations[short].frame_ranges()) // 16), 1, 2),
+                     np.float32))
+    summary = import_features(reader, str(tmp_path / 'store'), annotations=split,
+                              progress=False)
+    assert summary['imported'] == 290
