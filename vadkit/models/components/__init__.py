@@ -2,6 +2,7 @@
 from .feature_norm import FeatureStandardizer
 from .gcl import GCLDiscriminator, GCLGenerator
 from .hsc_stream import HSCStream, memory_readout, mlp
+from .legendre import LegendreMemory
 from .memory_bank import MemoryBank
 from .motion_classifier import MotionAugClassifier
 from .relation_aware import RelationAwareAttention, RelationAwareEncoder, SmallConvNet
@@ -10,7 +11,7 @@ from .scene_clusterer import SceneClusterer
 
 __all__ = [
     'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
-    'HSCStream', 'MemoryBank', 'MotionAugClassifier', 'RelationAwareAttention',
+    'HSCStream', 'LegendreMemory', 'MemoryBank', 'MotionAugClassifier', 'RelationAwareAttention',
     'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF', 'SmallConvNet',
     'memory_readout', 'mlp'
 ]
