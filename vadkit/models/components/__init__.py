@@ -8,10 +8,11 @@ from .motion_classifier import MotionAugClassifier
 from .relation_aware import RelationAwareAttention, RelationAwareEncoder, SmallConvNet
 from .sacrf import CliqueSelfAttention, SelfAttentionCRF
 from .scene_clusterer import SceneClusterer
+from .smm import StateMachineModule
 
 __all__ = [
     'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
     'HSCStream', 'LegendreMemory', 'MemoryBank', 'MotionAugClassifier', 'RelationAwareAttention',
-    'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF', 'SmallConvNet',
+    'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF', 'SmallConvNet', 'StateMachineModule',
     'memory_readout', 'mlp'
 ]
