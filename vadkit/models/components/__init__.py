@@ -9,10 +9,11 @@ from .relation_aware import RelationAwareAttention, RelationAwareEncoder, SmallC
 from .sacrf import CliqueSelfAttention, SelfAttentionCRF
 from .scene_clusterer import SceneClusterer
 from .smm import StateMachineModule
+from .text_vocab import WordVocabulary
 
 __all__ = [
     'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
-    'HSCStream', 'LegendreMemory', 'MemoryBank', 'MotionAugClassifier', 'RelationAwareAttention',
-    'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF', 'SmallConvNet', 'StateMachineModule',
-    'memory_readout', 'mlp'
+    'HSCStream', 'LegendreMemory', 'MemoryBank', 'MotionAugClassifier',
+    'RelationAwareAttention', 'RelationAwareEncoder', 'SceneClusterer', 'SelfAttentionCRF',
+    'SmallConvNet', 'StateMachineModule', 'WordVocabulary', 'memory_readout', 'mlp'
 ]
