@@ -65,3 +65,29 @@ def test_itam_learns_to_align_images_with_their_sentences():
         loss.backward()
         optimiser.step()
     assert before < 0.5 and accuracy() >= 0.9
+
+
+def test_backbone_gives_the_papers_visual_tokens():
+    """ResNet-18's second stage is the 28 x 28 map of a 224 x 224 crop, with 128 channels
+    (the paper prints 512); 1x1 to V_d = 1408, 16 x 16 positions plus a class token."""
+    pytest.importorskip('mmaction')
+    from vadkit.models.components.itam import ITAMBackbone
+    from vadkit.utils import register_all_modules
+    register_all_modules()
+    backbone = ITAMBackbone().eval()
+    x = torch.randn(1, 3, 224, 224)
+    maps = backbone.backbone(x)
+    maps = maps[-1] if isinstance(maps, (tuple, list)) else maps
+    assert maps.shape == (1, 128, 28, 28) and backbone.project.in_channels == 128
+    assert backbone(x).shape == (1, 257, 1408)
+
+
+def test_small_backbone_and_mean_class_token():
+    from vadkit.models.components.itam import ITAMBackbone
+    small = ITAMBackbone(dict(type='SmallConvNet', channels=(8, 16)), visual_channels=32,
+                         grid=4, class_token='mean').eval()
+    tokens = small(torch.randn(2, 3, 64, 64))
+    assert tokens.shape == (2, 17, 32)
+    torch.testing.assert_close(tokens[:, 0], tokens[:, 1:].mean(1))
+    with pytest.raises(ValueError, match='class_token'):
+        ITAMBackbone(dict(type='SmallConvNet'), class_token='cls')

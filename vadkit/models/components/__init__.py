@@ -2,7 +2,7 @@
 from .feature_norm import FeatureStandardizer
 from .gcl import GCLDiscriminator, GCLGenerator
 from .hsc_stream import HSCStream, memory_readout, mlp
-from .itam import ImageAttentionModule, TextAttentionModule
+from .itam import ImageAttentionModule, ITAMBackbone, TextAttentionModule
 from .legendre import LegendreMemory
 from .memory_bank import MemoryBank
 from .motion_classifier import MotionAugClassifier
@@ -14,7 +14,7 @@ from .text_vocab import WordVocabulary
 
 __all__ = [
     'CliqueSelfAttention', 'FeatureStandardizer', 'GCLDiscriminator', 'GCLGenerator',
-    'HSCStream', 'ImageAttentionModule', 'LegendreMemory', 'MemoryBank',
+    'HSCStream', 'ITAMBackbone', 'ImageAttentionModule', 'LegendreMemory', 'MemoryBank',
     'MotionAugClassifier', 'RelationAwareAttention', 'RelationAwareEncoder', 'SceneClusterer',
     'SelfAttentionCRF', 'SmallConvNet', 'StateMachineModule', 'TextAttentionModule',
     'WordVocabulary', 'memory_readout', 'mlp'

@@ -125,3 +125,58 @@ class TextAttentionModule(nn.Module):
             w = valid.unsqueeze(-1).float()
             pooled = (z * w).sum(1) / w.sum(1)
         return self.project(pooled).reshape(b, n_s, -1)                     # F^T
+
+
+@MODELS.register_module()
+class ITAMBackbone(nn.Module):
+    """Object crops ``[B, 3, h, w]`` -> visual tokens ``H [B, 1 + P * P, V_d]``: a CNN's
+    maps, a 1x1 convolution to ``V_d``, average pooling to ``P x P`` positions, plus a
+    class token first (``S_d = 257`` for ``P = 16``).
+
+    The paper keeps ResNet-18 "after the 8-th layer, 28 x 28 x 512"; at 224 x 224 input
+    the 28 x 28 maps are those of its second stage, which has 128 channels, not 512. The
+    default backbone is therefore ``mmaction.ResNet`` of depth 18 with ``out_indices=(1,)``
+    (weights from ``init_cfg`` / a checkpoint path in the config, none downloaded); any
+    registry backbone with ``out_channels`` (``SmallConvNet`` on the CPU) fits.
+
+    Args:
+        backbone: A registry config of a 2D backbone.
+        visual_channels: ``V_d`` (1408).
+        grid: ``P`` (16).
+        class_token: ``'learned'`` (a learnable token) or ``'mean'`` (the mean of the
+            pooled positions).
+        channels: The backbone's output channels, when it does not give ``out_channels``.
+    """
+
+    def __init__(self, backbone: Optional[dict] = None, visual_channels: int = 1408,
+                 grid: int = 16, class_token: str = 'learned',
+                 channels: Optional[int] = None) -> None:
+        super().__init__()
+        if class_token not in ('learned', 'mean'):
+            raise ValueError(f"class_token must be 'learned' or 'mean', got {class_token!r}")
+        backbone = dict(backbone or dict(type='mmaction.ResNet', depth=18, out_indices=(1, ),
+                                         pretrained=None))
+        if str(backbone.get('type', '')).startswith('mmaction.'):
+            from vadkit.utils.compat import import_mmaction_models
+            import_mmaction_models()
+        self.backbone = MODELS.build(backbone)
+        width = channels or getattr(self.backbone, 'out_channels', None)
+        if width is None and str(backbone.get('type', '')) == 'mmaction.ResNet':
+            width = 64 * 2 ** max(backbone.get('out_indices', (3, )))  # basic blocks
+        if width is None:
+            raise ValueError('ITAMBackbone: give channels (the backbone has no out_channels)')
+        self.project = nn.Conv2d(int(width), visual_channels, 1)
+        self.pool = nn.AdaptiveAvgPool2d(grid)
+        self.class_token = class_token
+        if class_token == 'learned':
+            self.token = nn.Parameter(torch.zeros(1, 1, visual_channels))
+            nn.init.normal_(self.token, std=0.02)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        maps = self.backbone(images)
+        if isinstance(maps, (tuple, list)):
+            maps = maps[-1]
+        tokens = self.pool(self.project(maps)).flatten(2).transpose(1, 2)   # [B, P*P, V_d]
+        first = (self.token.expand(len(tokens), -1, -1) if self.class_token == 'learned'
+                 else tokens.mean(1, keepdim=True))
+        return torch.cat([first, tokens], dim=1)
