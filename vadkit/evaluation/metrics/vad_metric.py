@@ -103,10 +103,11 @@ class VADMetric(BaseMetric):
         return dict(scorers=self.pipeline.describe(), metrics=definitions,
                     length_tolerance=self.length_tolerance)
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        logger = MMLogger.get_current_instance()
+    def score_frames(self, results: List[dict]) -> Dict[str, list]:
+        """Group the item records by video and run the scorer pipeline: sets
+        ``frame_scores``, ``raw_scores``, ``evaluated`` and ``record``; returns the
+        records by video."""
         meta = self.dataset_meta or {}
-        name = meta.get('name', 'the test set')
         records = defaultdict(list)
         for record in results:
             records[record['video_id']].append(record)
@@ -118,6 +119,13 @@ class VADMetric(BaseMetric):
         self.raw_scores = scoring.raw_scores()
         self.evaluated = scoring.evaluated()
         self.record = self.describe()
+        return records
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        logger = MMLogger.get_current_instance()
+        meta = self.dataset_meta or {}
+        name = meta.get('name', 'the test set')
+        self.score_frames(results)
         video_gt = meta.get('video_gt')
         if not video_gt:
             logger.warning(f'{name} has no frame labels: no metrics computed')

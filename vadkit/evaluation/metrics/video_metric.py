@@ -49,16 +49,7 @@ class VideoLevelMetric(VADMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         meta = self.dataset_meta or {}
         name = meta.get('name', 'the validation set')
-        records: Dict[str, list] = {}
-        for record in results:
-            records.setdefault(record['video_id'], []).append(record)
-        num_frames = dict(meta.get('num_frames', {}))
-        for video_id, items in records.items():
-            num_frames.setdefault(video_id, max(item['end'] for item in items))
-        scoring = self.pipeline(records, num_frames)
-        self.frame_scores = scoring.frame_scores()
-        self.raw_scores = scoring.raw_scores()
-        self.record = self.describe()
+        records = self.score_frames(results)
         labels = meta.get('video_labels') or {}
         if not labels:
             MMLogger.get_current_instance().warning(
