@@ -38,6 +38,7 @@ import numpy as np
 
 from vadkit.utils.cli import load_config, run_tool
 from vadkit.utils.errors import CheckpointError, ConfigError, DataError
+from vadkit.utils.io import to_jsonable
 
 #: The paper's augmentation (P_st = P_tc = 0.5); at least 4 frames stay, the fewest the
 #: kinematic extractor describes.
@@ -96,17 +97,6 @@ def _check_args(args) -> None:
         raise ConfigError(f'--seed must be non-negative, got {args.seed}')
     if not osp.isfile(args.checkpoint):
         raise CheckpointError(f'checkpoint {args.checkpoint} does not exist')
-
-
-def _plain(value):
-    """Config values as plain dicts and lists (for JSON and for building)."""
-    if hasattr(value, 'to_dict'):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _motion_extractor(store, extractors):
@@ -186,7 +176,7 @@ def _save_checkpoint(source: str, classifier, summary: dict, path: str) -> None:
     import torch
 
     from vadkit.utils.checkpoint import safe_torch_load
-    from vadkit.utils.io import atomic_path, to_jsonable
+    from vadkit.utils.io import atomic_path
     checkpoint = safe_torch_load(source, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f'checkpoint {source} is not a dict of weights')
@@ -244,7 +234,7 @@ def main(argv=None):
                         f'{store.root}) has no motion-valid object (a tracklet longer than '
                         "the parser's min_track_length)")
     motion_cfg, extractor = _motion_extractor(store, EXTRACTORS)
-    augmenter_cfg = _plain((cfg.get('motion_augmentation') or {}).get('augmenter')
+    augmenter_cfg = to_jsonable((cfg.get('motion_augmentation') or {}).get('augmenter')
                            or DEFAULT_AUGMENTER)
     augmenter = build_augmenter(augmenter_cfg)
 
@@ -320,7 +310,7 @@ def main(argv=None):
           f'{osp.join(args.out, "augmented.npz")}')
 
     classifier_cfg = dict(DEFAULT_CLASSIFIER, in_channels=int(motion.shape[1]))
-    classifier_cfg.update(_plain(cfg.model.get('motion_classifier') or {}))
+    classifier_cfg.update(to_jsonable(cfg.model.get('motion_classifier') or {}))
     if int(classifier_cfg['in_channels']) != motion.shape[1]:
         raise ConfigError(f'model.motion_classifier.in_channels is '
                           f'{classifier_cfg["in_channels"]}, the motion features are '

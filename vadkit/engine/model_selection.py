@@ -16,6 +16,7 @@ import warnings
 from typing import Any, List, Optional
 
 from vadkit.utils.errors import CheckpointError, ConfigError
+from vadkit.utils.io import to_jsonable
 
 from .hooks.model_selection_hook import BEST_POINTER, RULES
 
@@ -40,10 +41,6 @@ def selection_of(cfg) -> Optional[dict]:
     return dict(metric=str(value['metric']), rule=rule)
 
 
-def _plain(value: Any) -> Any:
-    return value.to_dict() if hasattr(value, 'to_dict') else value
-
-
 def _test_split_paths(value: Any, path: str = 'dataset') -> List[str]:
     """Where a dataset config says ``split='test'``."""
     out = []
@@ -61,10 +58,10 @@ def _test_split_paths(value: Any, path: str = 'dataset') -> List[str]:
 
 def validation_problem(cfg) -> Optional[str]:
     """Why the config's validation set is not one to choose a checkpoint by, or None."""
-    val = _plain(cfg.get('val_dataloader') or {}).get('dataset')
+    val = to_jsonable(cfg.get('val_dataloader') or {}).get('dataset')
     if not val:
         return None
-    test = _plain(cfg.get('test_dataloader') or {}).get('dataset')
+    test = to_jsonable(cfg.get('test_dataloader') or {}).get('dataset')
     if test and val == test:
         return 'val_dataloader.dataset is test_dataloader.dataset'
     paths = _test_split_paths(val, 'val_dataloader.dataset')
@@ -72,7 +69,7 @@ def validation_problem(cfg) -> Optional[str]:
         return f"{paths[0]} = 'test'"
     holdout = val.get('holdout') if isinstance(val, dict) else None
     if holdout and dict(holdout).get('part') == 'val':
-        train = _plain(cfg.get('train_dataloader') or {}).get('dataset') or {}
+        train = to_jsonable(cfg.get('train_dataloader') or {}).get('dataset') or {}
         kept = dict(train.get('holdout') or {})
         same = {k: v for k, v in dict(holdout).items() if k != 'part'} == \
             {k: v for k, v in kept.items() if k != 'part'}

@@ -146,6 +146,22 @@ def sultani_segment_clips(num_clips: int, num_segments: int) -> np.ndarray:
     return np.stack([first - 1, last - 1], axis=1)
 
 
+def sultani_segment_frames(num_frames: int, num_segments: int, clip_len: int = 16,
+                           where: str = 'the span') -> np.ndarray:
+    """``int64[num_segments, 2]``: the frames ``[first, stop)`` of each segment when
+    ``num_segments`` segments are mapped onto the ``num_frames // clip_len`` clips of a
+    span (:func:`sultani_segment_clips`), relative to its start.
+
+    Raises:
+        DataError: naming ``where`` when the span holds no whole clip.
+    """
+    num_clips = int(num_frames) // int(clip_len)
+    if num_clips < 1:
+        raise DataError(f'{where} is shorter than one clip of {clip_len} frames')
+    clips = sultani_segment_clips(num_clips, int(num_segments)).astype(np.int64)
+    return np.stack([clips[:, 0] * clip_len, (clips[:, 1] + 1) * clip_len], axis=1)
+
+
 @SCORERS.register_module()
 class ExpandSegments(BaseScorer):
     """Expand items that carry one score per segment (a video bag, a long clip) to frames.
@@ -194,12 +210,8 @@ class ExpandSegments(BaseScorer):
                                 f'not fit the {span} frames of item [{start}, {end})')
             first = np.arange(num_segments) * c
             return start + np.stack([first, np.minimum(first + c, span)], axis=1)
-        num_clips = span // c
-        if num_clips < 1:
-            raise DataError(f'video {video_id}: item [{start}, {end}) is shorter than one '
-                            f'clip of {c} frames')
-        clips = sultani_segment_clips(num_clips, num_segments)
-        return start + np.stack([clips[:, 0] * c, (clips[:, 1] + 1) * c], axis=1)
+        return start + sultani_segment_frames(span, num_segments, c,
+                                              f'video {video_id}: item [{start}, {end})')
 
     def __call__(self, records: Mapping[str, list], num_frames: Mapping[str, int]) -> ScoreState:
         out = {}

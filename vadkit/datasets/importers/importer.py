@@ -32,7 +32,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from vadkit.parsing.base import clip_spans
+from vadkit.scoring.expand import sultani_segment_frames
 from vadkit.utils.errors import ConfigError, DataError
+from vadkit.utils.io import to_jsonable
 
 from .readers import BaseFeatureReader
 
@@ -154,45 +157,6 @@ def _npy_length(path: str) -> int:
     return int(array.shape[0])
 
 
-def snippet_spans(num_rows: int, clip_len: int) -> np.ndarray:
-    """The frame spans of snippet features.
-
-    Args:
-        num_rows: ``T``, the feature rows.
-        clip_len: Frames per snippet.
-
-    Returns:
-        ``int64[T, 2]``: row ``t`` covers frames ``[t clip_len, (t + 1) clip_len)``.
-    """
-    start = np.arange(num_rows, dtype=np.int64) * clip_len
-    return np.stack([start, start + clip_len], axis=1)
-
-
-def sultani_spans(num_segments: int, num_frames: int, clip_len: int,
-                  video: str = '?') -> np.ndarray:
-    """The frame spans of Sultani et al.'s segments: the video's ``num_frames //
-    clip_len`` clips mapped onto ``num_segments`` segments by
-    :func:`~vadkit.scoring.expand.sultani_segment_clips`; segment ``i`` covering clips
-    ``first..last`` spans frames ``[first clip_len, (last + 1) clip_len)``.
-
-    Args:
-        num_segments: ``T``, the segments of the file (32).
-        num_frames: The video's frames.
-        clip_len: Frames per C3D clip (16).
-        video: The video, for messages.
-
-    Returns:
-        ``int64[T, 2]``.
-    """
-    from vadkit.scoring.expand import sultani_segment_clips
-    num_clips = int(num_frames) // int(clip_len)
-    if num_clips < 1:
-        raise DataError(f'video {video}: {num_frames} frames hold no {clip_len}-frame clip; '
-                        'its segments have no frames')
-    clips = sultani_segment_clips(num_clips, int(num_segments)).astype(np.int64)
-    return np.stack([clips[:, 0] * clip_len, (clips[:, 1] + 1) * clip_len], axis=1)
-
-
 def check_length(video: str, rows: int, num_frames: int, clip_len: int, rule: str,
                  source: str) -> None:
     """Refuse a snippet count that does not fit a frame count.
@@ -220,17 +184,6 @@ def _reader(reader_cfg) -> BaseFeatureReader:
         raise ConfigError(f'reader must be a FEATURE_READERS config dict with a type, got '
                           f'{reader_cfg!r}')
     return FEATURE_READERS.build(dict(reader_cfg))
-
-
-def _plain(value):
-    """A config value as JSON-able builtins (mmengine ConfigDicts, tuples)."""
-    if hasattr(value, 'to_dict'):
-        value = value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def import_features(reader_cfg: dict,
@@ -279,12 +232,12 @@ def import_features(reader_cfg: dict,
     """
     from vadkit.parsing.store import FeatureStore
     options = check_import_options(clip_len, crops, frame_counts, annotations, length_rule)
-    reader_cfg = _plain(reader_cfg)
+    reader_cfg = to_jsonable(reader_cfg)
     reader = _reader(reader_cfg)
     config = dict(kind='imported features', reader=reader_cfg, clip_len=clip_len,
                   crops=crops, frame_counts=frame_counts)
     store = FeatureStore(out, config, extra=dict(
-        annotations=_plain(annotations), length_rule=length_rule))
+        annotations=to_jsonable(annotations), length_rule=length_rule))
     counts = load_frame_counts(frame_counts) if frame_counts else {}
     count_source = frame_counts or ''
 
@@ -356,12 +309,13 @@ def _convert(reader: BaseFeatureReader, video: str, options: dict, counts: Dict[
     else:
         num_frames, num_frames_from = rows * clip_len, 'features'
     if reader.layout == 'sultani':
-        spans = sultani_spans(rows, num_frames, clip_len, video)
+        spans = sultani_segment_frames(num_frames, rows, clip_len,
+                                       f'video {video} ({num_frames} frames)')
     else:
         if video in counts:
             check_length(video, rows, num_frames, clip_len, options['length_rule'],
                          f'frame-count file {count_source}')
-        spans = snippet_spans(rows, clip_len)
+        spans = clip_spans(rows * clip_len, clip_len, clip_len)  # row t: [t L, (t + 1) L)
     if isinstance(crops, int):
         clips = np.array(features[:, crops:crops + 1], np.float32)
     else:
@@ -398,7 +352,7 @@ def check_annotations(store, split_cfg: dict, clip_len: int = 16,
         The videos whose intervals end after ``num_frames`` (by less than ``clip_len``).
     """
     from vadkit.registry import DATASETS
-    split = DATASETS.build(_plain(split_cfg))
+    split = DATASETS.build(to_jsonable(split_cfg))
     if not hasattr(split, 'annotated_intervals'):
         raise ConfigError(f'annotations: {type(split).__name__} has no frame annotations; '
                           'name UCFCrimeSplit, ShanghaiTechWeakSplit or XDViolenceSplit')
