@@ -20,6 +20,8 @@ from torch import nn
 
 from vadkit.registry import MODELS
 
+from .relation_aware import backbone_maps, build_backbone
+
 
 def _ffn(in_channels: int, hidden: int, out_channels: int, dropout: float) -> nn.Sequential:
     return nn.Sequential(nn.Linear(in_channels, hidden), nn.GELU(), nn.Dropout(dropout),
@@ -156,16 +158,12 @@ class ITAMBackbone(nn.Module):
             raise ValueError(f"class_token must be 'learned' or 'mean', got {class_token!r}")
         backbone = dict(backbone or dict(type='mmaction.ResNet', depth=18, out_indices=(1, ),
                                          pretrained=None))
-        if str(backbone.get('type', '')).startswith('mmaction.'):
-            from vadkit.utils.compat import import_mmaction_models
-            import_mmaction_models()
-        self.backbone = MODELS.build(backbone)
-        width = channels or getattr(self.backbone, 'out_channels', None)
-        if width is None and str(backbone.get('type', '')) == 'mmaction.ResNet':
-            width = 64 * 2 ** max(backbone.get('out_indices', (3, )))  # basic blocks
-        if width is None:
-            raise ValueError('ITAMBackbone: give channels (the backbone has no out_channels)')
-        self.project = nn.Conv2d(int(width), visual_channels, 1)
+        if channels is None and str(backbone.get('type', '')) == 'mmaction.ResNet':
+            # its last stage out: 64 * 2^i channels, 4 times that with bottleneck blocks
+            expansion = 1 if int(backbone.get('depth', 50)) < 50 else 4
+            channels = 64 * 2 ** max(backbone.get('out_indices', (3, ))) * expansion
+        self.backbone, width = build_backbone(backbone, channels, 'ITAMBackbone')
+        self.project = nn.Conv2d(width, visual_channels, 1)
         self.pool = nn.AdaptiveAvgPool2d(grid)
         self.class_token = class_token
         if class_token == 'learned':
@@ -173,9 +171,7 @@ class ITAMBackbone(nn.Module):
             nn.init.normal_(self.token, std=0.02)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        maps = self.backbone(images)
-        if isinstance(maps, (tuple, list)):
-            maps = maps[-1]
+        maps = backbone_maps(self.backbone, images)
         tokens = self.pool(self.project(maps)).flatten(2).transpose(1, 2)   # [B, P*P, V_d]
         first = (self.token.expand(len(tokens), -1, -1) if self.class_token == 'learned'
                  else tokens.mean(1, keepdim=True))

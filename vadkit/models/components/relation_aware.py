@@ -110,6 +110,25 @@ class RelationAwareAttention(nn.Module):
         return maps * weight.unsqueeze(1), weight
 
 
+def build_backbone(cfg: dict, channels: Optional[int], owner: str) -> Tuple[nn.Module, int]:
+    """A 2D backbone from its registry config (``mmaction.`` types importing mmaction2's
+    models first) and the channels of its maps: ``channels``, else its ``out_channels``."""
+    if str(cfg.get('type', '')).startswith('mmaction.'):
+        from vadkit.utils.compat import import_mmaction_models
+        import_mmaction_models()
+    backbone = MODELS.build(cfg)
+    width = channels or getattr(backbone, 'out_channels', None)
+    if width is None:
+        raise ValueError(f'{owner}: the backbone does not give out_channels; set channels')
+    return backbone, int(width)
+
+
+def backbone_maps(backbone: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The backbone's maps of ``images`` (the last of several outputs)."""
+    maps = backbone(images)
+    return maps[-1] if isinstance(maps, (tuple, list)) else maps
+
+
 @MODELS.register_module()
 class SmallConvNet(nn.Module):
     """A small CNN backbone (conv-BN-ReLU, stride 2 each) for end-to-end training on the
@@ -156,15 +175,8 @@ class RelationAwareEncoder(nn.Module):
         super().__init__()
         if spatial_pool not in POOLS:
             raise ValueError(f'spatial_pool must be one of {POOLS}, got {spatial_pool!r}')
-        if str(backbone.get('type', '')).startswith('mmaction.'):
-            from vadkit.utils.compat import import_mmaction_models
-            import_mmaction_models()
-        self.backbone = MODELS.build(backbone)
-        width = channels or getattr(self.backbone, 'out_channels', None)
-        if width is None:
-            raise ValueError('RelationAwareEncoder: the backbone does not give out_channels; '
-                             'set channels')
-        self.channels = int(width)
+        self.backbone, self.channels = build_backbone(backbone, channels,
+                                                      'RelationAwareEncoder')
         self.relation = None if relation is None else MODELS.build(
             dict(dict(type='RelationAwareAttention'), **relation, in_channels=self.channels))
         self.grid, self.spatial_pool = tuple(int(g) for g in grid), spatial_pool
@@ -182,9 +194,7 @@ class RelationAwareEncoder(nn.Module):
         n, t, s = frames.shape[:3]
         images = frames.reshape((n * t * s, ) + frames.shape[3:]).permute(0, 3, 1, 2)
         images = (images.float() - self.mean) / self.std
-        maps = self.backbone(images)
-        if isinstance(maps, (tuple, list)):
-            maps = maps[-1]
+        maps = backbone_maps(self.backbone, images)
         if maps.ndim != 4 or maps.shape[1] != self.channels:
             raise ValueError(f'RelationAwareEncoder: the backbone gave maps of shape '
                              f'{tuple(maps.shape)}, expected B x {self.channels} x H x W')
