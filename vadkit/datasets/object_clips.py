@@ -15,7 +15,7 @@ from mmengine.dataset import BaseDataset
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
 
-from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
+from .model_selection import inject_pseudo_anomalies
 from .store_split import StoreSplit, require_arrays, resolve_path
 
 #: Where an item's semantic class comes from: the detector's label (``objects_index``
@@ -93,8 +93,8 @@ class ObjectClipDataset(BaseDataset):
                  pipeline: Sequence = (),
                  **kwargs) -> None:
         self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
-                                      video_scenes, holdout=holdout)
-        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
+                                      video_scenes, holdout=holdout,
+                                      pseudo_anomalies=pseudo_anomalies)
         self.feature_root = feature_root
         self.split = split
         self.features = dict(features if features is not None else
@@ -119,8 +119,6 @@ class ObjectClipDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
-        if self.pseudo is not None:
-            videos = normal_videos(videos, self.store_split.video_labels)
         store = FeatureStore(self.feature_root)
         names = ['objects_index', *self.features.values()]
         for stream, source in self.classes.items():
@@ -170,7 +168,7 @@ class ObjectClipDataset(BaseDataset):
         if self.augmented:
             self._add_augmented()
         meta = self.store_split.metainfo(videos, num_frames)
-        if self.pseudo is not None:
+        if self.store_split.pseudo is not None:
             meta.update(self._inject(videos, num_frames))
         meta.update(
             name=f'object clips of {osp.basename(osp.normpath(self.feature_root))} '
@@ -187,7 +185,8 @@ class ObjectClipDataset(BaseDataset):
         injected = {}
         for stream, key in self.features.items():
             arrays = {v: self._arrays[v][key] for v in with_objects}
-            changed, injected = inject_pseudo_anomalies(self.pseudo, arrays, spans, num_frames)
+            changed, injected = inject_pseudo_anomalies(self.store_split.pseudo, arrays, spans,
+                                                        num_frames)
             for video, array in changed.items():
                 self._arrays[video] = dict(self._arrays[video], **{key: array})
         masks = injected['video_gt']

@@ -17,7 +17,7 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
+from .model_selection import inject_pseudo_anomalies
 from .store_split import StoreSplit, check_crops, pick_crops, require_arrays
 
 #: Which patches make a segment's feature: ``'whole'`` (patch 0, the whole frame),
@@ -95,8 +95,7 @@ class SegmentDataset(BaseDataset):
             raise ValueError(f'label_fraction must be in [0, 1], got {label_fraction}')
         self.label_fraction, self.label_seed = float(label_fraction), int(label_seed)
         self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
-                                      holdout=holdout)
-        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
+                                      holdout=holdout, pseudo_anomalies=pseudo_anomalies)
         self.feature_root, self.split = feature_root, split
         self.crops = check_crops(crops, split)
         self.feature_key = feature if self.crops is None else crops_key
@@ -111,8 +110,6 @@ class SegmentDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
-        if self.pseudo is not None:
-            videos = normal_videos(videos, self.store_split.video_labels)
         store = FeatureStore(self.feature_root)
         labels = self._kept_labels(self.store_split.video_labels)
         rows, num_frames, all_spans = [], {}, {}
@@ -139,9 +136,10 @@ class SegmentDataset(BaseDataset):
             rows += [(v, r, int(s), int(e), label) for r, (s, e) in enumerate(spans)]
         self.rows = np.array(rows, dtype=ROW_FIELDS).reshape(-1)
         meta = self.store_split.metainfo(videos, num_frames)
-        if self.pseudo is not None:
+        if self.store_split.pseudo is not None:
             changed, injected = inject_pseudo_anomalies(
-                self.pseudo, dict(zip(self.video_ids, self._arrays)), all_spans, num_frames)
+                self.store_split.pseudo, dict(zip(self.video_ids, self._arrays)), all_spans,
+                num_frames)
             self._arrays = [changed.get(v, a) for v, a in zip(self.video_ids, self._arrays)]
             meta.update(injected)
         meta.update(name=f'segments of {self.feature_root} ({self.split})',

@@ -9,7 +9,8 @@ import numpy as np
 from vadkit.registry import DATASETS
 from vadkit.utils.errors import ConfigError, DataError
 
-from .model_selection import check_holdout, holdout_videos
+from .model_selection import (build_pseudo_anomalies, check_holdout, holdout_videos,
+                              normal_videos)
 
 
 def resolve_path(path: str) -> str:
@@ -80,12 +81,17 @@ class StoreSplit:
             hold-out of the training videos (:func:`~vadkit.datasets.model_selection.
             holdout_videos`; stratified by video label), for validation without the
             test split. Only with ``split='train'``.
+        pseudo_anomalies: :class:`~vadkit.datasets.model_selection.PseudoAnomalies`
+            arguments (built as :attr:`pseudo`, injected by the dataset, which knows its
+            arrays): the videos labelled anomalous leave the split, their anomalous frames
+            being unknown. Not with ``split='test'``.
     """
 
     def __init__(self, feature_root: str, split: str = 'train',
                  videos: Union[None, str, Sequence[str], dict] = None,
                  extract: Optional[dict] = None, ground_truth: Optional[str] = None,
-                 video_scenes: Optional[str] = None, holdout: Optional[dict] = None) -> None:
+                 video_scenes: Optional[str] = None, holdout: Optional[dict] = None,
+                 pseudo_anomalies: Optional[dict] = None) -> None:
         if split not in ('train', 'test'):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         if video_scenes not in (None, 'shanghaitech'):
@@ -95,6 +101,7 @@ class StoreSplit:
         self.videos_cfg, self.extract = videos, extract
         self.ground_truth, self.video_scenes = ground_truth, video_scenes
         self.holdout = check_holdout(holdout, split)
+        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
         #: ``num_frames`` / ``video_gt`` / ``video_groups`` a video dataset gave
         self.meta: Dict[str, object] = {}
         #: ``{video: 0 / 1}`` video-level labels a video dataset's items gave
@@ -117,6 +124,8 @@ class StoreSplit:
         if self.holdout is not None:
             videos = holdout_videos(videos, self.video_labels, self.holdout['fraction'],
                                     self.holdout['seed'], self.holdout['part'])
+        if self.pseudo is not None:
+            videos = normal_videos(videos, self.video_labels)
         self.ensure(videos)
         return videos
 

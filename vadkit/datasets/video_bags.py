@@ -18,7 +18,7 @@ from vadkit.registry import DATASETS, FUNCTIONS
 from vadkit.structures import VADDataSample
 from vadkit.utils.errors import DataError
 
-from .model_selection import build_pseudo_anomalies, inject_pseudo_anomalies, normal_videos
+from .model_selection import inject_pseudo_anomalies
 from .store_split import StoreSplit, check_crops, pick_crops, require_arrays
 
 PATCH_CHOICES = ('all', 'whole', 'mean')
@@ -113,8 +113,7 @@ class VideoBagDataset(BaseDataset):
         if num_segments is not None and int(num_segments) < 1:
             raise ValueError(f'num_segments must be positive, got {num_segments}')
         self.store_split = StoreSplit(feature_root, split, videos, extract, ground_truth,
-                                      holdout=holdout)
-        self.pseudo = build_pseudo_anomalies(pseudo_anomalies, split)
+                                      holdout=holdout, pseudo_anomalies=pseudo_anomalies)
         self._injected: Dict[str, np.ndarray] = {}  # features changed by pseudo_anomalies
         self.crops = check_crops(crops, split)
         self.feature_root, self.split = feature_root, split
@@ -142,8 +141,6 @@ class VideoBagDataset(BaseDataset):
         from vadkit.parsing import FeatureStore
         videos = self.store_split.video_list()
         labels = self.store_split.video_labels
-        if self.pseudo is not None:
-            videos = normal_videos(videos, labels)
         if self.require_labels:
             missing = [v for v in videos if v not in labels]
             if missing:
@@ -170,10 +167,10 @@ class VideoBagDataset(BaseDataset):
             items.append(dict(video_id=video_id, label=int(labels.get(video_id, -1)),
                               num_frames=num_frames[video_id]))
         self._metainfo.update(self.store_split.metainfo(videos, num_frames))
-        if self.pseudo is not None:
+        if self.store_split.pseudo is not None:
             stored = {v: store.read(v, [self.feature_key, 'clip_spans']) for v in videos}
             self._injected, injected = inject_pseudo_anomalies(
-                self.pseudo, {v: a[self.feature_key] for v, a in stored.items()},
+                self.store_split.pseudo, {v: a[self.feature_key] for v, a in stored.items()},
                 {v: np.asarray(a['clip_spans']) for v, a in stored.items()}, num_frames)
             self._metainfo.update(injected)
         self._metainfo.update(name=f'video bags of {self.feature_root} ({self.split})',
