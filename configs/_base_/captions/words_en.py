@@ -24,7 +24,12 @@ caption_words = dict(
         'a black coat', 'a white shirt', 'a red jacket', 'a blue shirt', 'a green jacket',
         'a yellow coat', 'a grey suit', 'a pink dress', 'a brown jacket', 'dark clothes',
         'light clothes', 'a hat', 'a cap', 'jeans', 'shorts', 'a skirt', 'a uniform',
-        'a backpack', 'a scarf', 'sports clothes'],
+        'a backpack', 'a scarf', 'sports clothes',
+        # a shirt of each colour name of the ground-truth captioner, and the bare colour
+        # for vehicles ("a car in red")
+        'a black shirt', 'a grey shirt', 'a red shirt', 'an orange shirt', 'a yellow shirt',
+        'a green shirt', 'a purple shirt', 'a pink shirt', 'a brown shirt', 'black', 'white',
+        'grey', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown'],
     places=[
         'a street', 'a road', 'a walkway', 'a square', 'a park', 'a lawn', 'a campus',
         'a car park', 'a station', 'a corridor', 'a room', 'a shop', 'an entrance',
@@ -32,4 +37,4 @@ caption_words = dict(
     objects=[
         'a tree', 'a bench', 'a lamp post', 'a car', 'a bicycle', 'a bag', 'a box',
         'a door', 'a window', 'a fence', 'a wall', 'a sign', 'a bin', 'a table', 'a chair',
-        'smoke', 'fire', 'water', 'grass', 'stairs'])
+        'smoke', 'fire', 'water', 'grass', 'stairs', 'a cart'])

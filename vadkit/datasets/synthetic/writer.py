@@ -7,7 +7,8 @@
     DIR/testing/frames/<video>/NNNN.jpg
     DIR/testing/test_frame_mask/<video>.npy     0/1 per frame (as Avenue / ShanghaiTech)
     DIR/annotations/<video>.json                scene, label, tracks (boxes, keypoints,
-                                                per-frame anomaly), anomalous regions
+                                                per-frame anomaly, colours), anomalous
+                                                regions
     DIR/splits/{one_class,weak,unsupervised}.json
     DIR/videos/<video>.avi                      the same frames, MJPG, for OpenCV readers
     DIR/scenes/<scene>.png                      each scene's empty background
@@ -54,13 +55,18 @@ def render_video(video: SimulatedVideo, background: np.ndarray, noise_sigma: flo
 
 
 def annotation_of(video: SimulatedVideo) -> dict:
-    """The JSON annotation of a video: scene, label, tracks and anomalous regions."""
+    """The JSON annotation of a video: scene, label, tracks and anomalous regions.
+
+    A track's ``colors`` is ``{part: [b, g, r]}`` (``'shirt'``, ``'pants'``, ``'skin'`` of
+    people, ``'body'`` of bicycles, carts and cars), as it is drawn before lighting."""
     tracks = []
     for t in video.tracks:
         entry = dict(track_id=int(t.track_id), category=t.category, behaviour=t.behaviour,
                      first_frame=int(t.frames[0]), num_frames=int(len(t.frames)),
                      boxes=np.round(t.boxes, 1).tolist(),
-                     anomalous=t.anomalous.astype(int).tolist())
+                     anomalous=t.anomalous.astype(int).tolist(),
+                     colors={part: [int(round(float(c))) for c in bgr]
+                             for part, bgr in sorted(t.colors.items())})
         if t.category != 'car':
             entry['keypoints'] = np.round(t.keypoints, 1).tolist()
         if 'object' in t.extra:
