@@ -9,6 +9,7 @@ from mmengine.registry import DefaultScope
 from tests.conftest import REPO_ROOT
 from vadkit.datasets.importers import check_import_options
 from vadkit.engine.model_selection import prepare_model_selection
+from vadkit.engine.stages import split_stages
 from vadkit.registry import DATASETS, FEATURE_READERS, METRICS, MODELS, PARSERS
 from vadkit.utils import register_all_modules
 from vadkit.utils.errors import DataError
@@ -62,6 +63,10 @@ def test_config_builds(path):
             assert parser.describe()['components'], path
             assert cfg.videos.patterns, path
             return
+        if 'captioner' in cfg:  # a captioning config (tools/caption_tubes.py)
+            from vadkit.registry import CAPTIONERS
+            CAPTIONERS.build(cfg.captioner.to_dict())
+            return
         if 'reader' in cfg:  # a feature-import config (tools/import_features.py)
             FEATURE_READERS.build(cfg.reader.to_dict())
             check_import_options(**cfg.importer)
@@ -70,6 +75,10 @@ def test_config_builds(path):
         model_cfg.pop('init_cfg', None)
         model = MODELS.build(model_cfg)
         assert sum(p.numel() for p in model.parameters()) > 0
+        for _, stage in split_stages(cfg)[1]:  # tools/train.py trains these first
+            stage_model = stage.model.copy()
+            stage_model.pop('init_cfg', None)
+            MODELS.build(stage_model)
         for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             if not cfg.get(key):
                 continue

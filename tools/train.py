@@ -6,10 +6,18 @@
 A config with ``val_dataloader`` validates during training; with ``model_selection =
 dict(metric=..., rule=...)`` it keeps the best validation checkpoint as ``best.pth`` (see
 docs/model_selection.md). A validation set that names the test split is refused.
+
+A config with ``stages`` trains them first, each in ``<work_dir>/<name>`` and starting
+from the previous one's last checkpoint, then itself (:mod:`vadkit.engine.stages`); a
+finished stage is not trained again, and ``--resume`` resumes an unfinished one.
 """
 import argparse
+import copy
+import os.path as osp
 
 from vadkit.engine.model_selection import prepare_model_selection
+from vadkit.engine.stages import (carried_checkpoint, finished_stage, last_checkpoint,
+                                  mark_finished, split_stages)
 from vadkit.utils.cli import (add_runner_args, build_runner, load_config, parse_runner_args,
                               prepare_runner_cfg, run_tool)
 
@@ -47,11 +55,36 @@ def merge_args(cfg, args):
     return cfg
 
 
+def start_from(cfg, previous):
+    """Resume the stage's own last checkpoint when asked and there is one, else start from
+    the previous stage's checkpoint."""
+    if cfg.get('resume') and cfg.get('load_from') is None and \
+            last_checkpoint(cfg.work_dir) is not None:
+        return cfg
+    if previous is not None and not (cfg.get('resume') and cfg.get('load_from')):
+        cfg.resume, cfg.load_from = False, previous
+    return cfg
+
+
 @run_tool
 def main(argv=None):
     args = parse_args(argv)
-    cfg = merge_args(load_config(args.config, args.cfg_options), args)
-    build_runner(cfg).train()
+    raw, stages = split_stages(load_config(args.config, args.cfg_options))
+    cfg = merge_args(raw, args)
+    previous = None
+    for name, stage in stages:
+        stage_args = copy.copy(args)
+        stage_args.work_dir = osp.join(cfg.work_dir, name)
+        stage_args.resume = None if args.resume is None else 'auto'
+        stage = merge_args(stage, stage_args)
+        done = finished_stage(stage.work_dir, stage)
+        if done is not None:
+            print(f'stage {name}: finished before, starting from {done}')
+            previous = carried_checkpoint(stage, done)
+            continue
+        build_runner(start_from(stage, previous)).train()
+        previous = carried_checkpoint(stage, mark_finished(stage.work_dir, stage, name))
+    build_runner(start_from(cfg, previous)).train()
 
 
 if __name__ == '__main__':

@@ -98,7 +98,8 @@ def test_smm_predicts_a_known_sinusoid_through_its_equations():
     twice as close as repeating the last value."""
     from vadkit.models.components.smm import StateMachineModule
     window, order = 5, 4
-    smm = StateMachineModule(1, order=order, window=window, shift=1, c_init='identity')
+    smm = StateMachineModule(1, order=order, window=window, shift=1, c_init='identity',
+                            ahead='exact')
     with torch.no_grad():
         smm.encoder.weight.fill_(1.0 / order)
         smm.decoder.weight.fill_(1.0)
@@ -129,3 +130,7 @@ def test_smm_paper_size_shapes_and_initialisation():
         assert abs(float(w.std()) - 0.02) < 0.002 and abs(float(w.mean())) < 0.002
     with pytest.raises(ValueError, match=r'\[batch, 5, N\]'):
         smm(torch.randn(3, 4, 32 * 256))
+    # Eq. 6's exact factors overflow at O = 64; their signs are kept
+    assert set(smm.g_ahead.tolist()) == {-1.0, 1.0}
+    with pytest.raises(ValueError, match="ahead='sign'"):
+        StateMachineModule(8, order=64, window=5, ahead='exact')

@@ -15,6 +15,7 @@ For an object's features ``v(t-L+1) .. v(t)`` (``N`` each):
 """
 from typing import Optional
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -23,6 +24,7 @@ from vadkit.registry import MODELS
 from .legendre import LegendreMemory, window_basis
 
 C_INITS = ('normal', 'identity')
+AHEAD = ('exact', 'sign')
 
 
 @MODELS.register_module()
@@ -42,14 +44,22 @@ class StateMachineModule(nn.Module):
             decoder and ``C`` (0.02 in the paper; biases start at 0).
         c_init: ``'normal'`` (the paper) or ``'identity'`` (``C = I``: every component
             kept at the start).
+        ahead: Eq. 6's factors ``g_o(L + dt)``: ``'exact'`` (the polynomials' values) or
+            ``'sign'`` (their signs). Past the window the Legendre polynomials grow as
+            ``3.4^o`` (``|g_63(6)| = 4e22`` at ``L = 5``, ``dt = 1``), which overflows
+            float32 at the paper's ``O = 64``; as the decoder is linear, ``W diag(g) x``,
+            a factor's size is only a fixed scale of one decoder column, which ``'sign'``
+            leaves to the decoder to learn. ``'exact'`` suits small orders (``O <= 8``).
     """
 
     def __init__(self, in_channels: int, order: int = 64, window: int = 5, shift: int = 1,
                  measure: str = 'legt', method: str = 'bilinear', init_std: float = 0.02,
-                 c_init: str = 'normal') -> None:
+                 c_init: str = 'normal', ahead: str = 'sign') -> None:
         super().__init__()
         if c_init not in C_INITS:
             raise ValueError(f'c_init must be one of {C_INITS}, got {c_init!r}')
+        if ahead not in AHEAD:
+            raise ValueError(f'ahead must be one of {AHEAD}, got {ahead!r}')
         if shift < 1 or window < 1:
             raise ValueError(f'shift and window must be >= 1, got {shift}, {window}')
         self.window, self.shift = int(window), int(shift)
@@ -58,6 +68,11 @@ class StateMachineModule(nn.Module):
         self.memory = LegendreMemory(order, window, measure, method)
         self.C = nn.Parameter(torch.empty(order, order))
         g = window_basis(order, window, shift=shift, measure=measure)[:, -1]  # g_o(L + dt)
+        if ahead == 'sign':
+            g = np.where(g < 0, -1.0, 1.0)
+        elif np.abs(g).max() > 1e6:
+            raise ValueError(f"ahead='exact' with order {order}: g_o(L + dt) reaches "
+                             f"{np.abs(g).max():.1e}, which overflows; use ahead='sign'")
         self.register_buffer('g_ahead', torch.tensor(g, dtype=torch.float32))
         for layer in (self.encoder, self.decoder):
             nn.init.normal_(layer.weight, 0.0, init_std)
