@@ -9,17 +9,21 @@
 # stage). The ground-truth captioner describes each tube with the world's own truth (the
 # actor's action and shirt colour, the scene kind, what it rides or pushes) instead of
 # CLIP's guesses (configs/captions/).
-# The anomalies are novel behaviours (jumping, falling, throwing, ...), never seen in the
-# normal training videos. Sizes: 64 x 64 crops, a 3-layer CNN (8 x 8 maps), V_d = 64,
-# N_q = 8 queries of E_d = 32 (N = 256), one attention layer of each kind; the paper-size
-# model is configs/local_patterns/local_patterns_shanghaitech.py.
+# The anomalies are novel behaviours (running, jumping, falling, throwing, riding, pushing
+# a cart, driving), never seen in the normal training videos. Sizes: 64 x 64 crops, a
+# 3-layer CNN (8 x 8 maps), V_d = 64, N_q = 8 queries of E_d = 32 (N = 256), one attention
+# layer of each kind; the paper-size model is local_patterns_shanghaitech.py.
 _base_ = [
     '../_base_/models/local_patterns.py', '../_base_/datasets/object_tubes.py',
     '../_base_/schedules/local_patterns.py', '../_base_/default_runtime.py'
 ]
-data_root = 'data/synthetic/small'
-feature_root = 'data/features/synthetic_small/tubes'
-world = dict(preset='small', seed=0, workers=2)
+data_root = 'data/synthetic/walkways'
+feature_root = 'data/features/synthetic_walkways/tubes'
+# two walkway scenes where only walking is normal, like ShanghaiTech's and Avenue's
+# pedestrian scenes; loitering is left out of the anomalies (neither dataset has it, and
+# a still person is what a next-step predictor finds easiest: see the card)
+world = dict(preset='small', seed=0, workers=2, scene_kinds=('walkway', 'walkway'),
+             anomaly_behaviours=('run', 'jump', 'fall', 'throw', 'ride', 'push', 'drive'))
 parsing = 'configs/parsing/tubes_synthetic.py'
 videos_cfg = dict(type='SyntheticVideos', data_root=data_root, regime='one_class',
                   generate=world)
@@ -34,6 +38,9 @@ model = dict(
                    cross_layers=1, num_heads=4, dropout=0.0),
         text=dict(hidden_channels=64, out_channels=32, layers=1, num_heads=4, dropout=0.0)),
     fusion=dict(num_heads=4),
+    # each crop standardised by its own statistics: the world's passing clouds (global
+    # light steps) otherwise dominate the prediction errors of normal tubes
+    pixel_norm='crop',
     cache_spatial=True)  # the frozen branches run once per training tube (12 KB each)
 train_dataloader = dict(
     batch_size=64,
@@ -42,10 +49,11 @@ test_dataloader = dict(
     dataset=dict(split='test', videos=dict(split='test', **videos_cfg), **split_cfg))
 # the temporal part: more steps and a larger rate than the paper's 5e-5, which assumes
 # ShanghaiTech's hundreds of thousands of tubes (this world has about a thousand)
-train_cfg = dict(max_epochs=20)
+train_cfg = dict(max_epochs=40)
+param_scheduler = [dict(type='ExponentialLR', gamma=0.99, by_epoch=True, begin=0, end=40)]
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
-spatial_iters = 1500
-spatial_warmup = 150
+spatial_iters = 800
+spatial_warmup = 100
 spatial_stage = dict(
     train_dataloader=dict(
         batch_size=120,

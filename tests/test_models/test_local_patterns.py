@@ -165,3 +165,15 @@ def test_cached_spatial_features_give_the_same_loss_with_one_pass_per_tube():
     model.cache_spatial = True
     shuffled = model.prediction(tubes[order], [('v', i) for i in order])['error']
     torch.testing.assert_close(shuffled, model.prediction(tubes)['error'][order])
+
+
+def test_crop_normalisation_ignores_a_global_light_change():
+    model = small_model(pixel_norm='crop')
+    crops = torch.randint(0, 100, (2, 8, 8, 3), dtype=torch.uint8)
+    x = model.images(crops)
+    torch.testing.assert_close(model.images(crops * 2), x)        # twice as bright
+    torch.testing.assert_close(model.images(crops + 40), x)       # a brighter sky
+    np.testing.assert_allclose(x.mean(dim=(2, 3)).numpy(), 0, atol=1e-5)
+    assert not torch.allclose(small_model().images(crops * 2), small_model().images(crops))
+    with pytest.raises(ConfigError, match='pixel_norm must be one of'):
+        small_model(pixel_norm='image')

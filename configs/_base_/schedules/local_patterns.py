@@ -21,7 +21,9 @@ spatial_stage = dict(
     # the temporal stage takes the branches' weights (SMM and the fusion start afresh)
     carry=['branches.'],
     model=dict(stage='spatial'),
-    train_dataloader=dict(batch_size=120, dataset=dict(sample='frame')),
+    # an endless sampler: mmengine pauses 2 s at each restart of a finite one
+    train_dataloader=dict(batch_size=120, sampler=dict(type='InfiniteSampler', shuffle=True),
+                          dataset=dict(sample='frame')),
     train_cfg=dict(_delete_=True, type='IterBasedTrainLoop', max_iters=spatial_iters),
     optim_wrapper=dict(optimizer=dict(_delete_=True, type='AdamW', lr=1e-4,
                                       weight_decay=0.05)),

@@ -31,6 +31,7 @@ from vadkit.structures import VADDataSample
 from vadkit.utils.errors import ConfigError, DataError
 
 STAGES = ('spatial', 'temporal')
+PIXEL_NORMS = ('dataset', 'crop')
 
 
 class ITAMBranch(nn.Module):
@@ -100,6 +101,9 @@ class LocalPatterns(BaseModel):
         stage: ``'spatial'`` or ``'temporal'``.
         mean, std: Pixel normalisation (RGB, 0-255). Default ImageNet's.
         bgr_to_rgb: The crops are BGR (the feature store's); flip them.
+        pixel_norm: ``'dataset'`` (``mean`` / ``std``, the paper's backbones) or
+            ``'crop'`` (each crop's channels standardised by their own mean and spread:
+            a global light change, a passing cloud, leaves the crop unchanged).
         shared_positives: Sentences repeated in a batch (two people "in a road") are all
             positives of their images in Eq. 1 (``text_ids``); False: only the own one.
             With equal features for equal sentences both give the same loss; they differ
@@ -124,6 +128,7 @@ class LocalPatterns(BaseModel):
                  mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  bgr_to_rgb: bool = True,
+                 pixel_norm: str = 'dataset',
                  shared_positives: bool = True,
                  cache_spatial: bool = False,
                  data_preprocessor: Optional[dict] = None,
@@ -160,6 +165,9 @@ class LocalPatterns(BaseModel):
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
         self.bgr_to_rgb = bool(bgr_to_rgb)
+        if pixel_norm not in PIXEL_NORMS:
+            raise ConfigError(f'pixel_norm must be one of {PIXEL_NORMS}, got {pixel_norm!r}')
+        self.pixel_norm = pixel_norm
         self.shared_positives = bool(shared_positives)
         self.cache_spatial = bool(cache_spatial)
         self._cache: Dict[tuple, torch.Tensor] = {}
@@ -185,6 +193,9 @@ class LocalPatterns(BaseModel):
         x = crops.reshape(-1, *crops.shape[-3:]).permute(0, 3, 1, 2).float()
         if self.bgr_to_rgb:
             x = x.flip(1)
+        if self.pixel_norm == 'crop':
+            mean = x.mean(dim=(2, 3), keepdim=True)
+            return (x - mean) / x.std(dim=(2, 3), keepdim=True).clamp(min=1.0)
         return (x - self.mean) / self.std
 
     def spatial_features(self, crops: torch.Tensor) -> List[torch.Tensor]:
