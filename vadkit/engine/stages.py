@@ -76,7 +76,7 @@ def split_stages(cfg: Config) -> Tuple[Config, List[Tuple[str, Config]]]:
             raise ConfigError(f'stages[{i}] ({name}): carry must be a list of weight name '
                               f'prefixes, got {carry!r}')
         stage = copy.deepcopy(main)
-        stage.merge_from_dict(_plain(entry))
+        stage.merge_from_dict(entry)
         stage.stage_hash_ignore = list(ignore)
         stage.stage_carry = None if carry is None else list(carry)
         out.append((name, stage))
@@ -95,7 +95,7 @@ def _plain(value):
 
 def config_hash(cfg: Config) -> str:
     """A hash of what a stage learns from (its config less paths and logging)."""
-    plain = {k: v for k, v in _plain(cfg.to_dict()).items() if k not in UNHASHED}
+    plain = {k: v for k, v in cfg.to_dict().items() if k not in UNHASHED}
     for key in cfg.get('stage_hash_ignore', None) or ():
         *parents, last = key.split('.')
         node = plain
