@@ -157,5 +157,21 @@ def run_tool(main: Callable[[], None]) -> Callable[[], None]:
             tool = osp.basename(sys.argv[0]) or 'vadkit'
             print(f'{tool}: error: {" ".join(message.split())}', file=sys.stderr)
             sys.exit(2)
+        finally:
+            leave_process_group()
 
     return wrapper
+
+
+def leave_process_group() -> None:
+    """Wait for every rank, then close the process group, when one is open.
+
+    A rank that exits with its gloo group still open can abort while the interpreter
+    shuts down ("terminate called without an active exception", SIGABRT), which makes
+    torchrun fail the whole job although every rank has done its work. The other ranks
+    wait here while rank 0 writes the results.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
