@@ -30,6 +30,9 @@ demo: install  ## generate the synthetic world, score it, parse it; train and te
 	$(PYTHON) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)/hsc $(DEMO_HSC)
 	$(PYTHON) tools/test.py $(DEMO_CONFIG) $(DEMO_DIR)/hsc --work-dir $(DEMO_DIR)/hsc \
 		--out-scores $(DEMO_DIR)/hsc/scores.npz $(DEMO_HSC)
+	$(PYTHON) tools/analysis/eval_scores.py $(DEMO_DIR)/hsc/scores.npz \
+		--gt $(DEMO_HSC_DATA)/testing/test_frame_mask --metric micro_auc macro_auc \
+		--plot-dir $(DEMO_DIR)/hsc/score_curves
 
 test: install samples  ## the default test suite (what CI runs)
 	$(PYTHON) -m pytest -m "not slow"

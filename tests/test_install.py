@@ -74,6 +74,8 @@ def test_make_demo(tmp_path):
     scores = np.load(tmp_path / 'hsc' / 'scores.npz')
     assert sorted(scores.files) == sorted(v for v, info in hsc_world['videos'].items()
                                           if info['folder'] == 'testing')
+    curves = sorted(p.stem for p in (tmp_path / 'hsc' / 'score_curves').glob('*.png'))
+    assert curves == sorted(scores.files)
 
 
 @pytest.mark.slow

@@ -52,9 +52,12 @@ def plot_score_curves(scores: Mapping[str, np.ndarray], out_dir: str,
                 ax.axvspan(start, stop, color='0.6', alpha=0.35, lw=0, label='not evaluated')
         ax.plot(np.arange(s.size), s, color='tab:blue', lw=1.2, label='anomaly score')
         title = f'video {video_id}'
-        auc = (per_video or {}).get(video_id, {}).get('auc')
+        record = (per_video or {}).get(video_id, {})
+        auc = record.get('auc')
         if auc is not None and np.isfinite(auc):
-            title += f'   AUC {auc:.3f}'
+            # a video of one class has its AUC from the padding rule, not from its frames
+            title += f'   AUC {auc:.3f}' + (' (one class: padded)'
+                                             if record.get('single_class') else '')
         ax.set_title(title, fontsize=10)
         ax.set_xlabel('frame')
         ax.set_ylabel('score')
