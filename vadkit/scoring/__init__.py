@@ -6,6 +6,7 @@ scores of every test video; every later step maps frame scores to frame scores. 
 crosses a video boundary unless its config says so, and the pipeline can describe the
 steps it ran (:meth:`ScorerPipeline.describe`) so that a number can be traced.
 """
+from .alarms import alarm_events, calibrate_threshold, true_intervals
 from .base import (BaseScorer, FrameScorer, ScorerPipeline, ScoringResult, VideoScores,
                    build_scorer_pipeline, fill_outside)
 from .expand import ExpandSegments, ExpandToFrames, TrailingFrames, sultani_segment_clips
@@ -16,5 +17,6 @@ from .smooth import GaussianSmooth
 __all__ = [
     'BaseScorer', 'ExpandSegments', 'ExpandToFrames', 'FrameScorer', 'Fuse', 'GaussianSmooth',
     'Normalize', 'ScorerPipeline', 'ScoringResult', 'TrailingFrames', 'VideoScores',
-    'build_scorer_pipeline', 'fill_outside', 'sultani_segment_clips'
+    'alarm_events', 'build_scorer_pipeline', 'calibrate_threshold', 'fill_outside',
+    'sultani_segment_clips', 'true_intervals'
 ]

@@ -1,16 +1,11 @@
 """Per-video frame score curves with the ground-truth anomalies shaded."""
 import os
 import os.path as osp
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
-
-def anomaly_intervals(labels: np.ndarray) -> List[tuple]:
-    """``[(start, stop), ...]`` frame ranges (end exclusive) where ``labels`` is 1."""
-    y = np.concatenate([[0], np.asarray(labels).astype(np.int8), [0]])
-    edges = np.flatnonzero(np.diff(y))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+from vadkit.scoring.alarms import true_intervals as anomaly_intervals
 
 
 def plot_score_curves(scores: Mapping[str, np.ndarray], out_dir: str,
