@@ -9,7 +9,9 @@ CHECKPOINT is a checkpoint file or a work dir: its ``last_checkpoint``, or its
 final metrics are printed and written to ``<work_dir>/metrics.json`` (a flat object of
 floats, fractions not percentages), per-video values to ``metrics_per_video.json``,
 per-group values (``group_by``) to ``metrics_per_group.json`` and how every number was
-computed (scorer steps, metric definitions, length cuts) to ``evaluation.json``.
+computed (scorer steps, metric definitions, length cuts) to ``evaluation.json``. A
+``SceneConfusionMetric`` (HSC) writes ``confusion_<stream>.png`` and ``scene_confusion.json``
+there too.
 
 ``--out-scores`` saves the frame scores after the scorer pipeline: one array per test
 video, keyed by its ground-truth name, one finite score per frame (higher is more
@@ -43,6 +45,16 @@ def parse_args(argv=None):
     return parse_runner_args(parser, argv)
 
 
+def _plots_to_work_dir(cfg) -> None:
+    """Metrics that draw (``SceneConfusionMetric``: ``confusion_<stream>.png``, HSC's
+    Fig. 6) write into the work dir unless their config names another folder."""
+    evaluators = cfg.get('test_evaluator')
+    for item in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        if isinstance(item, dict) and item.get('type') == 'SceneConfusionMetric' \
+                and not item.get('out_dir'):
+            item['out_dir'] = cfg.work_dir
+
+
 @run_tool
 def main(argv=None):
     args = parse_args(argv)
@@ -52,6 +64,7 @@ def main(argv=None):
     if osp.isdir(args.checkpoint):
         print(f'testing {cfg.load_from}')
     cfg.resume = False
+    _plots_to_work_dir(cfg)
     runner = build_runner(cfg)
     metrics = runner.test()
     if not is_main_process():

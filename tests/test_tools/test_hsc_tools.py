@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import REPO_ROOT, run_tool
+from tests.conftest import REPO_ROOT, TOY_CONFIG, run_tool
 from tests.helpers.store import write_object_store
 
 HSC = osp.join(REPO_ROOT, 'configs', 'hsc', 'hsc_synthetic.py')
@@ -74,3 +74,40 @@ def test_train_resume_and_test(setup):
         metrics = json.load(f)
     assert 0.0 <= metrics['micro_auc'] <= 1.0
     assert 0.0 <= metrics['appearance_acc'] <= 1.0 and 'motion_acc' in metrics
+    # the scene classifier's confusion (Fig. 6) lands in the work dir, rows summing to the
+    # test clips' objects: 2 videos x 3 clips x 2 tracks
+    with open(osp.join(work, 'scene_confusion.json')) as f:
+        confusion = json.load(f)
+    assert confusion['num_samples'] == 12
+    for stream in ('appearance', 'motion'):
+        matrix = np.array(confusion['streams'][stream]['matrix'])
+        assert matrix.sum() == 12
+        assert confusion['streams'][stream]['accuracy'] == pytest.approx(
+            np.trace(matrix) / 12) == pytest.approx(metrics[f'{stream}_acc'])
+        assert osp.getsize(osp.join(work, f'confusion_{stream}.png')) > 5000
+
+
+def test_show_memory_draws_each_stream_by_scene(setup, toy_run):
+    root, config = setup
+    work = str(root / 'work_memory')
+    result = run_tool(['tools/train.py', config, '--work-dir', work,
+                       '--cfg-options', 'train_cfg.max_epochs=1'])
+    assert result.returncode == 0, result
+    result = run_tool(['tools/analysis/show_memory.py', config, work, '--out-dir',
+                       str(root / 'memory'), '--perplexity', '5'])
+    assert result.returncode == 0, result
+    # every training object fills one slot; the slots carry the 2 scene clusters
+    for stream in ('appearance', 'motion'):
+        assert f'{stream}: 48 slots of 2 scenes' in result.stdout
+        assert (root / 'memory' / f'memory_{stream}.png').stat().st_size > 5000
+    from vadkit.apis import init_model
+    from tools.analysis.show_memory import memory_patterns
+    model = init_model(config, work)
+    model.streams['motion'].memory.filled[:40] = False
+    slots, scenes = memory_patterns(model)['motion']
+    assert slots.shape == (8, 256)
+    assert torch.equal(torch.from_numpy(slots), model.streams['motion'].memory.slots[40:])
+    assert scenes.tolist() == model.streams['motion'].slot_scene[40:].tolist()
+    # a model without a memory bank is a user error
+    bad = run_tool(['tools/analysis/show_memory.py', TOY_CONFIG, toy_run])
+    assert bad.returncode == 2 and 'has no HSC memory bank' in bad.stderr, bad
