@@ -144,12 +144,13 @@ def user_error_message(exc: BaseException) -> Optional[str]:
 
 
 def run_tool(main: Callable[[], None]) -> Callable[[], None]:
-    """Decorate a tool's ``main``: user errors end with one line on stderr and status 2."""
+    """Decorate a tool's ``main``: user errors end with one line on stderr and status 2;
+    a distributed run that succeeded closes its process group on every rank."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs):
         try:
-            return main(*args, **kwargs)
+            result = main(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001
             message = user_error_message(exc)
             if message is None:
@@ -157,8 +158,10 @@ def run_tool(main: Callable[[], None]) -> Callable[[], None]:
             tool = osp.basename(sys.argv[0]) or 'vadkit'
             print(f'{tool}: error: {" ".join(message.split())}', file=sys.stderr)
             sys.exit(2)
-        finally:
-            leave_process_group()
+        # only after success: a rank that failed must not wait for ranks that may be
+        # blocked in a collective (torchrun ends them when one rank fails)
+        leave_process_group()
+        return result
 
     return wrapper
 
