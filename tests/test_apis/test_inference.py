@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import TOY_CONFIG
+from tests.conftest import REPO_ROOT, TOY_CONFIG
 from vadkit.apis import init_model
 from vadkit.utils import ConfigError
 from vadkit.utils.checkpoint import extract_state_dict, safe_torch_load
@@ -31,6 +31,13 @@ def test_init_model_takes_a_config_object_and_overrides(toy_run):
     assert model.cfg is not cfg
     with pytest.raises(CheckpointError, match='does not fit'):
         init_model(cfg, toy_run, cfg_options={'model.latent_channels': 3})
+    # a top-level path variable is rebound where the config copied it, as for a file
+    hsc = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'hsc', 'hsc_synthetic.py'))
+    text = init_model(hsc, cfg_options={'data_root': '/elsewhere/world'}).cfg.pretty_text
+    assert 'scene_dependent' not in text.replace('synthetic_scene_dependent', '')
+    uses = hsc.pretty_text.count("'data/synthetic/scene_dependent'")
+    assert uses >= 3 and text.count("'/elsewhere/world'") == uses
+    assert hsc.data_root == 'data/synthetic/scene_dependent'
 
 
 def test_init_model_errors_name_the_file(tmp_path):

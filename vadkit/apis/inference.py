@@ -11,9 +11,9 @@ from typing import Optional, Union
 import torch
 from mmengine.config import Config
 
+from vadkit.parsing.openmmlab import load_weights
 from vadkit.registry import MODELS
-from vadkit.utils.checkpoint import check_state_dict_fits, extract_state_dict, safe_torch_load
-from vadkit.utils.cli import load_config, resolve_checkpoint
+from vadkit.utils.cli import apply_cfg_options, load_config, resolve_checkpoint
 from vadkit.utils.errors import ConfigError
 from vadkit.utils.setup_env import register_all_modules
 
@@ -40,16 +40,13 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     if isinstance(config, Config):
         cfg = copy.deepcopy(config)
         if cfg_options:
-            cfg.merge_from_dict(cfg_options)
+            cfg = apply_cfg_options(cfg, cfg_options)
     else:
         cfg = load_config(config, cfg_options)
     if 'model' not in cfg:
         raise ConfigError(f'{cfg.filename or "the config"} has no `model`')
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        path = resolve_checkpoint(checkpoint, cfg)
-        state = extract_state_dict(safe_torch_load(path, map_location='cpu', source=path))
-        check_state_dict_fits(model, state, source=path, strict=True)
-        model.load_state_dict(state)
+        load_weights(model, resolve_checkpoint(checkpoint, cfg), who='init_model')
     model.cfg = cfg
     return model.to(device).eval()

@@ -99,19 +99,26 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         cfg = Config.fromfile(path)
     except Exception as exc:  # noqa: BLE001 - any failure to parse is the file's fault
         raise ConfigError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from None
-    if cfg_options:
-        paths = {key: cfg[key] for key, value in cfg_options.items()
-                 if '.' not in key and isinstance(cfg.get(key), str) and isinstance(value, str)
-                 and cfg[key] and cfg[key] != value}
-        try:
-            if paths:
-                data = cfg.to_dict()
-                for key, old in paths.items():
-                    data = _rebind(data, old, cfg_options[key])
-                cfg = Config(data, filename=cfg.filename)
-            cfg.merge_from_dict(cfg_options)
-        except Exception as exc:  # noqa: BLE001
-            raise ConfigError(f'--cfg-options do not apply to {path}: {exc}') from None
+    return apply_cfg_options(cfg, cfg_options, source=path) if cfg_options else cfg
+
+
+def apply_cfg_options(cfg: Config, cfg_options: dict, source: Optional[str] = None) -> Config:
+    """``cfg`` with ``--cfg-options`` applied, top-level path variables rebound where the
+    config used them (see :func:`load_config`); ``cfg`` itself may be changed. ``source``
+    names the config in errors (default: its file name)."""
+    paths = {key: cfg[key] for key, value in cfg_options.items()
+             if '.' not in key and isinstance(cfg.get(key), str) and isinstance(value, str)
+             and cfg[key] and cfg[key] != value}
+    try:
+        if paths:
+            data = cfg.to_dict()
+            for key, old in paths.items():
+                data = _rebind(data, old, cfg_options[key])
+            cfg = Config(data, filename=cfg.filename)
+        cfg.merge_from_dict(cfg_options)
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError(f'--cfg-options do not apply to '
+                          f'{source or cfg.filename or "the config"}: {exc}') from None
     return cfg
 
 
