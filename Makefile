@@ -9,6 +9,8 @@ DEMO_FEATURES = $(DEMO_DIR)/features
 DEMO_HSC_DATA := data/synthetic/scene_dependent
 DEMO_HSC_FEATURES := data/features/synthetic_scene_dependent/builtin
 DEMO_HSC_OPTIONS :=
+# the test video scored as a raw video by tools/demo/score_video.py
+DEMO_VIDEO := 01_0003
 DEMO_HSC = --cfg-options data_root=$(DEMO_HSC_DATA) feature_root=$(DEMO_HSC_FEATURES) \
 	$(DEMO_HSC_OPTIONS)
 
@@ -33,6 +35,9 @@ demo: install  ## generate the synthetic world, score it, parse it; train and te
 	$(PYTHON) tools/analysis/eval_scores.py $(DEMO_DIR)/hsc/scores.npz \
 		--gt $(DEMO_HSC_DATA)/testing/test_frame_mask --metric micro_auc macro_auc \
 		--plot-dir $(DEMO_DIR)/hsc/score_curves
+	$(PYTHON) tools/demo/score_video.py $(DEMO_CONFIG) $(DEMO_DIR)/hsc \
+		$(DEMO_HSC_DATA)/videos/$(DEMO_VIDEO).avi --out-dir $(DEMO_DIR)/score_video \
+		--ground-truth $(DEMO_HSC_DATA)/testing/test_frame_mask/$(DEMO_VIDEO).npy $(DEMO_HSC)
 
 test: install samples  ## the default test suite (what CI runs)
 	$(PYTHON) -m pytest -m "not slow"

@@ -76,6 +76,13 @@ def test_make_demo(tmp_path):
                                           if info['folder'] == 'testing')
     curves = sorted(p.stem for p in (tmp_path / 'hsc' / 'score_curves').glob('*.png'))
     assert curves == sorted(scores.files)
+    # one test video scored as a raw video: annotated video, curve, alarms JSON
+    scored = tmp_path / 'score_video'
+    saved = json.loads((scored / '01_0003_scores.json').read_text())
+    mask = np.load(tmp_path / 'hsc_world' / 'testing' / 'test_frame_mask' / '01_0003.npy')
+    assert len(saved['frame_scores']) == len(mask) and 'alarms' in saved
+    assert (scored / '01_0003_scores.png').is_file()
+    assert (scored / '01_0003_annotated.mp4').stat().st_size > 10000
 
 
 @pytest.mark.slow

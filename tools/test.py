@@ -1,7 +1,8 @@
 """Test (score and evaluate) a trained vadkit model.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-scores FILE.npz]
-                         [--out-raw-scores FILE.npz] [--cfg-options k=v ...]
+                         [--out-raw-scores FILE.npz] [--plot-dir DIR]
+                         [--cfg-options k=v ...]
                          [--launcher none|pytorch|slurm|mpi]
 
 CHECKPOINT is a checkpoint file or a work dir: its ``last_checkpoint``, or its
@@ -17,7 +18,9 @@ there too.
 video, keyed by its ground-truth name, one finite score per frame (higher is more
 anomalous), the file ``tools/analysis/eval_scores.py`` reads. ``--out-raw-scores`` saves
 them before post-processing (right after the expander; keys ``<stream>/<video>`` when
-several streams are scored).
+several streams are scored). ``--plot-dir`` writes one score curve per test video
+(``<video>.png``: the frame scores, the ground-truth anomalies shaded, the video's AUC), for
+any method and dataset the config tests.
 """
 import argparse
 import os.path as osp
@@ -41,6 +44,7 @@ def parse_args(argv=None):
     parser.add_argument('--out-scores', help='save per-video frame scores to this .npz file')
     parser.add_argument('--out-raw-scores',
                         help='save per-video frame scores before post-processing (.npz)')
+    parser.add_argument('--plot-dir', help='write a score curve per test video (PNG) here')
     add_runner_args(parser)
     return parse_runner_args(parser, argv)
 
@@ -72,8 +76,9 @@ def main(argv=None):
 
     work_dir = cfg.work_dir
     vad_metrics = [m for m in runner.test_evaluator.metrics if isinstance(m, VADMetric)]
-    if (args.out_scores or args.out_raw_scores) and not vad_metrics:
-        raise ConfigError('--out-scores / --out-raw-scores need a VADMetric in test_evaluator')
+    if (args.out_scores or args.out_raw_scores or args.plot_dir) and not vad_metrics:
+        raise ConfigError('--out-scores / --out-raw-scores / --plot-dir need a VADMetric in '
+                          'test_evaluator')
     values = flat_floats(metrics)
     if vad_metrics:
         metric = vad_metrics[0]
@@ -83,6 +88,13 @@ def main(argv=None):
             if path:
                 save_npz(scores, path)
                 print(f'{what} of {len(scores)} videos written to {path}')
+        if args.plot_dir:
+            from vadkit.visualization import plot_score_curves
+            gt = (metric.dataset_meta or {}).get('video_gt') or {}
+            written = plot_score_curves(metric.frame_scores, args.plot_dir, labels=gt,
+                                        evaluated=metric.evaluated,
+                                        per_video=metric.per_video)
+            print(f'{len(written)} score curves written to {args.plot_dir}')
     else:
         dump_json(values, osp.join(work_dir, 'metrics.json'))
     if not values:

@@ -3,7 +3,8 @@
     from vadkit.apis import init_model
     model = init_model('configs/hsc/hsc_synthetic.py', 'work_dirs/hsc_synthetic')
 
-The model comes back in eval mode on ``device`` with its config at ``model.cfg``.
+The model comes back in eval mode on ``device`` with its config at ``model.cfg`` and the
+checkpoint file it loaded at ``model.checkpoint_file``.
 """
 import copy
 from typing import Optional, Union
@@ -46,7 +47,10 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     if 'model' not in cfg:
         raise ConfigError(f'{cfg.filename or "the config"} has no `model`')
     model = MODELS.build(cfg.model)
+    path = None
     if checkpoint is not None:
-        load_weights(model, resolve_checkpoint(checkpoint, cfg), who='init_model')
+        path = resolve_checkpoint(checkpoint, cfg)
+        load_weights(model, path, who='init_model')
     model.cfg = cfg
+    model.checkpoint_file = path
     return model.to(device).eval()
