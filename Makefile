@@ -22,7 +22,7 @@ install:  ## create .venv and install vadkit with everything (idempotent)
 install-core:  ## the same without the OpenMMLab backends
 	bash tools/misc/install.sh --core
 
-demo: install  ## generate the synthetic world, score it, parse it; train and test HSC
+demo: install  ## generate the synthetic world, score it, parse it; train and test HSC; score a video
 	$(PYTHON) tools/misc/make_synthetic.py --out $(DEMO_WORLD) --preset $(DEMO_PRESET)
 	$(PYTHON) tools/analysis/synthetic_baselines.py $(DEMO_WORLD) --work-dir $(DEMO_DIR)/baselines
 	$(PYTHON) tools/extract_features.py configs/parsing/builtin_synthetic.py \

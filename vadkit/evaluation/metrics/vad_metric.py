@@ -22,7 +22,8 @@ class VADMetric(BaseMetric):
     ``compute_metrics`` groups them by video, runs the scorer pipeline and compares the
     frame scores with the dataset's ground truth, read from ``dataset_meta``:
     ``video_gt`` (``{video_id: 0/1 array}``), ``num_frames`` (``{video_id: int}``, the
-    frames to score) and optionally ``video_groups`` (``{'class': {video_id: name}, ...}``).
+    frames to score) and optionally ``video_groups``
+    (``{'category': {video_id: name}, ...}``).
 
     Args:
         scorers: SCORERS configs, an expander first.
@@ -35,7 +36,7 @@ class VADMetric(BaseMetric):
             frames and of ground-truth frames; both are cut to the shorter and the cut is
             reported. 0 (the default) refuses any difference.
         group_by: Keys of ``dataset_meta['video_groups']`` to break the metrics down by
-            (``'class'`` for UCF-Crime, ``'scene'``).
+            (``'category'`` for UCF-Crime and XD-Violence, ``'scene'``).
         group_metrics: Metrics of each group.
         with_normal_videos: Add all normal videos to every group with anomalies.
         collect_device: Where results are gathered across ranks.
