@@ -11,18 +11,20 @@ from typing import Dict, Mapping, Optional, Sequence
 import numpy as np
 
 
-def summarize_runs(values: Mapping[str, Mapping[str, Sequence[float]]]
+def summarize_runs(values: Mapping[str, Mapping[str, Sequence[float]]], ddof: int = 0
                    ) -> Dict[str, Dict[str, dict]]:
-    """``{method: {metric: dict(mean, std, min, max, n, values)}}`` (population std, as
-    ``mean +- std`` over seeds is reported in the papers)."""
+    """``{method: {metric: dict(mean, std, min, max, n, values)}}`` (population std by
+    default, as ``mean +- std`` over seeds is reported in the papers; ``ddof=1``: the
+    sample std, 0.0 for a single value). Missing and non-finite values are left out."""
     out: Dict[str, Dict[str, dict]] = {}
     for method, metrics in values.items():
         out[method] = {}
         for metric, seeds in metrics.items():
             x = np.asarray([v for v in seeds if v is not None and np.isfinite(v)], np.float64)
+            std = float(x.std(ddof=ddof)) if len(x) > ddof else 0.0
             out[method][metric] = dict(
                 mean=float(x.mean()) if len(x) else float('nan'),
-                std=float(x.std()) if len(x) else float('nan'),
+                std=std if len(x) else float('nan'),
                 min=float(x.min()) if len(x) else float('nan'),
                 max=float(x.max()) if len(x) else float('nan'), n=int(len(x)),
                 values=[float(v) for v in x])
