@@ -118,6 +118,9 @@ class StoreSplit:
                             'tools/extract_features.py with the parsing config of this '
                             'dataset first, or tools/import_features.py for features '
                             'extracted elsewhere (the config says which)')
+        if self.extract is not None and not isinstance(self.videos_cfg, dict) and \
+                self._has_patterns():
+            self._extract(None)  # patterns name stored videos: parse the missing ones first
         videos = self._list()
         if not videos:
             raise DataError(f'{self.split} split of {self.feature_root}: no videos')
@@ -168,6 +171,15 @@ class StoreSplit:
             raise DataError(f'{where}; run tools/extract_features.py with the parsing '
                             'config of this dataset first (tools/import_features.py for '
                             'features extracted elsewhere)')
+        self._extract(missing)
+
+    def _has_patterns(self) -> bool:
+        cfg = self.videos_cfg
+        return cfg is None or not isinstance(cfg, str) and \
+            any(any(c in str(entry) for c in '*?[') for entry in cfg)
+
+    def _extract(self, videos: Optional[List[str]]) -> None:
+        """Parse ``videos`` (None: every video the parsing config finds) into the store."""
         from mmengine.config import Config
 
         from vadkit.parsing.extract import extract_features
@@ -179,9 +191,18 @@ class StoreSplit:
         if options:
             raise ConfigError(f'extract: unknown keys {sorted(options)}')
         cfg = Config.fromfile(resolve_path(config))
+        if videos is None:
+            from vadkit.parsing import FeatureStore
+            from vadkit.parsing.video_io import find_videos
+            have = set(FeatureStore(self.feature_root).videos()) if self.store_exists() \
+                else set()
+            found = find_videos(data_root, list(dict(cfg.videos).get('patterns', ['*'])))
+            videos = [v for v, _ in found if v not in have]
+            if not videos:
+                return
         parser_cfg = cfg.parser.to_dict() if hasattr(cfg.parser, 'to_dict') else dict(cfg.parser)
         _, failed = extract_features(parser_cfg, dict(cfg.videos), data_root,
-                                     self.feature_root, videos=missing, source=config)
+                                     self.feature_root, videos=videos, source=config)
         if failed:
             raise DataError(f'feature extraction into {self.feature_root} failed for '
                             + '; '.join(f'{v}: {m}' for v, m in failed))

@@ -87,3 +87,58 @@ def plot_score_curves(scores: Mapping[str, np.ndarray], out_dir: str,
         plt.close(fig)
         written[video_id] = path
     return written
+
+
+def plot_score_grid(methods: Mapping[str, Mapping[str, np.ndarray]], out_path: str,
+                    labels: Optional[Mapping[str, np.ndarray]] = None, columns: int = 3,
+                    title: str = '', dpi: int = 100) -> str:
+    """One PNG of every video's scores by every method, one panel per video, each curve
+    min-max scaled within its video (the methods' scales differ), ground truth shaded
+    where given.
+
+    Args:
+        methods: ``{method: {video_id: float[n]}}``; the videos of the first method are
+            drawn, in sorted order.
+        out_path: The PNG.
+        labels: ``{video_id: 0/1[n]}``, if known.
+        columns: Panels per row.
+        title: Figure title.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    if not methods:
+        raise ValueError('plot_score_grid needs at least one method')
+    videos = sorted(next(iter(methods.values())))
+    rows = max(1, -(-len(videos) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.2 * rows),
+                             squeeze=False)
+    colours = ['tab:blue', 'tab:green', 'tab:orange', 'tab:purple', 'tab:brown', 'tab:gray']
+    for ax, video_id in zip(axes.ravel(), videos):
+        if labels is not None and video_id in labels:
+            for start, stop in anomaly_intervals(labels[video_id]):
+                ax.axvspan(start, stop, color='tab:red', alpha=0.2, lw=0)
+        for k, (name, scores) in enumerate(methods.items()):
+            if video_id not in scores:
+                continue
+            s = np.asarray(scores[video_id], np.float64)
+            span = np.ptp(s)
+            s = (s - s.min()) / span if span > 0 else np.zeros_like(s)
+            ax.plot(np.arange(s.size), s, color=colours[k % len(colours)], lw=1.0,
+                    label=name)
+        ax.set_title(f'video {video_id}', fontsize=9)
+        ax.set_yticks([])
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(videos):]:
+        ax.axis('off')
+    handles, names = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc='lower center', ncol=len(names), fontsize=8,
+               frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97 if title else 1))
+    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
+    fig.savefig(out_path, dpi=dpi)
+    plt.close(fig)
+    return out_path

@@ -7,7 +7,7 @@ from .appearance import ColorHOGAppearance
 from .clip import MotionEnergyClip
 from .mmaction_clip import MMActionClipEncoder
 from .mobilenet import MobileNetV2Appearance
-from .motion import SkeletonKinematics
+from .motion import BoxKinematics, SkeletonKinematics
 from .poseconv3d import PoseConv3DEncoder
 from .relation_clip import RelationAwareClipEncoder
 from .scene import BackgroundSceneDescriptor
@@ -16,8 +16,8 @@ from .segmentation_scene import (BaseSegmenter, MMSegSegmenter, SegmentationScen
 from .vit import ViTAppearance, VisionTransformer
 
 __all__ = [
-    'BackgroundSceneDescriptor', 'BaseSegmenter', 'ColorHOGAppearance', 'MMActionClipEncoder',
-    'MMSegSegmenter', 'MobileNetV2Appearance', 'MotionEnergyClip', 'PoseConv3DEncoder',
+    'BackgroundSceneDescriptor', 'BaseSegmenter', 'BoxKinematics', 'ColorHOGAppearance',
+    'MMActionClipEncoder', 'MMSegSegmenter', 'MobileNetV2Appearance', 'MotionEnergyClip', 'PoseConv3DEncoder',
     'RelationAwareClipEncoder',
     'SegmentationScene', 'SkeletonKinematics', 'ViTAppearance', 'VisionTransformer',
     'scene_feature_dim'
