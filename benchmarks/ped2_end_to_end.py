@@ -1,7 +1,8 @@
 """UCSD Ped2 end to end with what installs here: parse, train, score, on 2 CPU cores.
 
     python benchmarks/ped2_end_to_end.py OUT_DIR [--data-root ../shared/data/ped2]
-        [--epochs N] [--threads 2] [--only extract hsc feature_ae pixels] [--force]
+        [--epochs N] [--threads 2] [--only extract hsc hsc_kinematics feature_ae pixels]
+        [--force]
 
 (``bash benchmarks/ped2_end_to_end.sh OUT_DIR [DATA_ROOT]`` installs ``.venv`` first when
 it is missing, then runs this.) Every stage is a tool run as a user runs it, in its own
@@ -13,10 +14,13 @@ process, its output in ``OUT_DIR/logs/<stage>.log``:
 2. ``train_hsc`` / ``test_hsc``: ``configs/hsc/hsc_builtin_ped2.py`` (the appearance
    stream, as the HSC paper runs Ped2) on the 16 training videos, then the blind test
    scores ``OUT_DIR/ped2_scores.npz`` and one curve per test video in ``OUT_DIR/curves/hsc``;
-3. ``train_feature_ae`` / ``test_feature_ae``: ``configs/baselines/feature_ae_builtin_ped2.py``
+3. ``train_hsc_kinematics`` / ``test_hsc_kinematics``:
+   ``configs/hsc/hsc_builtin_ped2_kinematics.py`` (a second HSC stream on the box
+   kinematics) into ``OUT_DIR/ped2_scores_hsc_kinematics.npz``;
+4. ``train_feature_ae`` / ``test_feature_ae``: ``configs/baselines/feature_ae_builtin_ped2.py``
    (a plain autoencoder on appearance and box kinematics) into
    ``OUT_DIR/ped2_scores_feature_ae.npz``;
-4. ``pixels``: ``tools/analysis/pixel_scores.py``: ``ped2_scores_frame_difference.npz``
+5. ``pixels``: ``tools/analysis/pixel_scores.py``: ``ped2_scores_frame_difference.npz``
    (the floor to beat) and ``ped2_scores_pixel_statistics.npz``.
 
 A stage whose outputs exist is skipped (``--force`` runs it again), so an interrupted run
@@ -35,12 +39,15 @@ from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 HSC = 'configs/hsc/hsc_builtin_ped2.py'
+HSC_KINEMATICS = 'configs/hsc/hsc_builtin_ped2_kinematics.py'
 AE = 'configs/baselines/feature_ae_builtin_ped2.py'
 PARSING = 'configs/parsing/builtin_ped2.py'
 METHODS = dict(hsc=('HSC (appearance)', 'ped2_scores.npz', HSC),
+               hsc_kinematics=('HSC (appearance + box kinematics)',
+                               'ped2_scores_hsc_kinematics.npz', HSC_KINEMATICS),
                feature_ae=('feature autoencoder', 'ped2_scores_feature_ae.npz', AE))
 PIXELS = dict(frame_difference='frame difference', pixel_statistics='pixel statistics')
-GROUPS = ('extract', 'hsc', 'feature_ae', 'pixels')
+GROUPS = ('extract', 'hsc', 'hsc_kinematics', 'feature_ae', 'pixels')
 
 
 def stages(out: str, data_root: str, epochs: int = 0) -> List[dict]:

@@ -38,19 +38,20 @@ def test_the_script_runs_every_stage_and_resumes(mini_ped2, tmp_path):
     proc = subprocess.run(command, cwd=REPO_ROOT, env=env, text=True, capture_output=True,
                           timeout=850)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for name in ('ped2_scores', 'ped2_scores_feature_ae', 'ped2_scores_frame_difference',
-                 'ped2_scores_pixel_statistics'):
+    for name in ('ped2_scores', 'ped2_scores_hsc_kinematics', 'ped2_scores_feature_ae',
+                 'ped2_scores_frame_difference', 'ped2_scores_pixel_statistics'):
         scores = np.load(out / f'{name}.npz')
         assert scores.files == ['04'], name
         assert scores['04'].shape == (40, ) and np.isfinite(scores['04']).all(), name
         assert np.ptp(scores['04']) > 0, name
     costs = json.loads((out / 'costs.json').read_text())
-    assert list(costs) == ['extract', 'train_hsc', 'test_hsc', 'train_feature_ae',
-                           'test_feature_ae', 'pixels']
+    assert list(costs) == ['extract', 'train_hsc', 'test_hsc', 'train_hsc_kinematics',
+                           'test_hsc_kinematics', 'train_feature_ae', 'test_feature_ae',
+                           'pixels']
     assert all(c['returncode'] == 0 and c['wall_s'] > 0 and c['peak_rss_mib'] > 100
                for c in costs.values())
     table = (out / 'costs.md').read_text()
-    assert table.count('\n') == 2 + 6 + 1 and '**all**' in table
+    assert table.count('\n') == 2 + 8 + 1 and '**all**' in table
     assert (out / 'ped2_score_curves.png').stat().st_size > 10000
     assert (out / 'curves' / 'hsc' / '04.png').is_file()
     index = json.loads((out / 'features' / 'index.json').read_text())
@@ -58,7 +59,8 @@ def test_the_script_runs_every_stage_and_resumes(mini_ped2, tmp_path):
     # run again: every stage is done and skipped
     proc = subprocess.run(command, cwd=REPO_ROOT, env=env, text=True, capture_output=True,
                           timeout=300)
-    assert proc.returncode == 0 and proc.stdout.count('done before, skipped') == 6, proc.stdout
+    assert proc.returncode == 0 and proc.stdout.count('done before, skipped') == 8, \
+        proc.stdout
 
 
 def test_a_pattern_split_parses_its_store_first(mini_ped2, tmp_path):
