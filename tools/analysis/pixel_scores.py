@@ -25,17 +25,18 @@ PROBES = ('frame_difference', 'pixel_statistics')
 
 
 def probe_scores(source, probe: str) -> np.ndarray:
-    """One score per frame of a video (a :class:`~vadkit.parsing.video_io.VideoSource`)."""
+    """One score per frame of a video (a :class:`~vadkit.parsing.video_io.VideoSource`):
+    :func:`~vadkit.datasets.synthetic.probes.frame_difference` or
+    :func:`~vadkit.datasets.synthetic.probes.pixel_statistics` of its grey frames."""
     import cv2
-    grey = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32) if f.ndim == 3 else
-            f.astype(np.float32) for f in source]
-    if not grey:
+
+    from vadkit.datasets.synthetic.probes import frame_difference, pixel_statistics
+    grey = (cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32) if f.ndim == 3 else
+            f.astype(np.float32) for f in source)
+    scores = frame_difference(grey) if probe == 'frame_difference' else pixel_statistics(grey)
+    if not len(scores):
         raise DataError(f'video {source.video_id}: no frames')
-    if probe == 'frame_difference':
-        values = [float(np.mean(np.abs(b - a))) for a, b in zip(grey, grey[1:])]
-        return np.asarray(values[:1] + values if values else [0.0])
-    median = np.median(np.stack(grey), axis=0)
-    return np.asarray([float(np.mean(np.abs(g - median))) for g in grey])
+    return scores
 
 
 @run_tool

@@ -2,14 +2,15 @@
 
 - :func:`speed_oracle_scores`: informed by the annotations (how far each actor's speed and
   pose change depart from walking), the ceiling a method that sees actors could reach.
-- :func:`frame_difference_scores` and :func:`pixel_statistics_scores`: uninformed pixel
-  scores; a benchmark where they do well would reward methods for the wrong reasons.
+- :func:`frame_difference_scores` and :func:`pixel_statistics_scores` (of any frames:
+  :func:`frame_difference`, :func:`pixel_statistics`): uninformed pixel scores; a
+  benchmark where they do well would reward methods for the wrong reasons.
 - a constant score gives an AUC of 0.5.
 """
 import os
 import warnings
 import os.path as osp
-from typing import Dict, Sequence
+from typing import Dict, Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -94,26 +95,34 @@ def _frames(frame_dir: str):
         yield image.astype(np.float32)
 
 
+def frame_difference(frames: Iterable[np.ndarray]) -> np.ndarray:
+    """One score per frame of grey ``float32`` frames (read once, in order): the mean
+    absolute difference to the previous frame (the first frame repeats the second's; a
+    single frame scores 0)."""
+    values, previous, count = [], None, 0
+    for image in frames:
+        if previous is not None:
+            values.append(float(np.mean(np.abs(image - previous))))
+        previous, count = image, count + 1
+    return np.asarray(values[:1] + values if values else [0.0] * count)
+
+
+def pixel_statistics(frames: Iterable[np.ndarray]) -> np.ndarray:
+    """One score per frame of grey ``float32`` frames: the mean absolute difference to
+    the video's median frame (how much foreground there is)."""
+    frames = list(frames)
+    if not frames:
+        return np.zeros(0)
+    stack = np.stack(frames)
+    median = np.median(stack, axis=0)
+    return np.abs(stack - median).mean(axis=(1, 2))
+
+
 def frame_difference_scores(frame_dirs: Dict[str, str]) -> Dict[str, np.ndarray]:
-    """Per frame, the mean absolute grey-level difference to the previous frame (the
-    first frame repeats the second's)."""
-    out = {}
-    for video, frame_dir in frame_dirs.items():
-        values, previous = [], None
-        for image in _frames(frame_dir):
-            if previous is not None:
-                values.append(float(np.mean(np.abs(image - previous))))
-            previous = image
-        out[video] = np.array(values[:1] + values)
-    return out
+    """:func:`frame_difference` of each frame folder."""
+    return {video: frame_difference(_frames(d)) for video, d in frame_dirs.items()}
 
 
 def pixel_statistics_scores(frame_dirs: Dict[str, str]) -> Dict[str, np.ndarray]:
-    """Per frame, the mean absolute difference to the video's median frame (how much
-    foreground there is)."""
-    out = {}
-    for video, frame_dir in frame_dirs.items():
-        stack = np.stack(list(_frames(frame_dir)))
-        median = np.median(stack, axis=0)
-        out[video] = np.abs(stack - median).mean(axis=(1, 2))
-    return out
+    """:func:`pixel_statistics` of each frame folder."""
+    return {video: pixel_statistics(_frames(d)) for video, d in frame_dirs.items()}
