@@ -69,13 +69,14 @@ def test_calibration_fits_the_training_frames(run):
                    extract=train['extract'])
     records, meta, _ = _run(run['model'], cfg, dataset)
     num_frames = {v: meta['num_frames'][v] for v in records}
-    _, again, state = fit_pipeline(build_scorer_pipeline(calib['scorers']), records,
-                                   num_frames)
+    _, again, result = fit_pipeline(build_scorer_pipeline(calib['scorers']), records,
+                                    num_frames)
     assert again == calib['stats']
-    pooled = np.concatenate([v.streams['final'] for v in state.values()])
+    pooled = np.concatenate([v.streams['final'] for v in result.scores.values()])
     assert pooled.size == calib['frames']
     assert calib['threshold'] == calibrate_threshold(pooled, 0.05)
-    raw = fit_pipeline(build_scorer_pipeline(calib['scorers'][:1]), records, num_frames)[2]
+    raw = fit_pipeline(build_scorer_pipeline(calib['scorers'][:1]), records,
+                       num_frames)[2].scores
     for stream in ('appearance', 'motion'):
         values = np.concatenate([v.streams[stream] for v in raw.values()])
         assert stats[stream]['mean'] == pytest.approx(values.min())

@@ -16,11 +16,10 @@ alarm threshold is calibrated on the same training frames at a chosen false-alar
 lower than those of new normal video: the rate on new video is higher than the one asked
 for; calibrate on held-out normal videos (``videos=``) where there are some.
 """
-import copy
 import glob
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -44,6 +43,14 @@ def _vad_metric_cfg(cfg) -> dict:
             return dict(item)
     raise ConfigError(f'{cfg.filename or "the config"}: test_evaluator has no VADMetric, so '
                       'it does not say how item scores become frame scores')
+
+
+def _split_free(dataset: dict, **options) -> dict:
+    """A dataset config without what points at its split's ground truth or at how it was
+    built (:data:`_SPLIT_KEYS`), with ``options`` set."""
+    out = {k: v for k, v in dataset.items() if k not in _SPLIT_KEYS}
+    out.update(options)
+    return out
 
 
 def _dataset_cfg(cfg, which: str) -> dict:
@@ -114,12 +121,10 @@ def calibrate(model, false_alarm_rate: float = 0.01, videos=None,
         ``normal_median`` (the median normal frame score), the videos and frame count.
     """
     cfg = model.cfg
-    dataset = _dataset_cfg(cfg, 'test')
     train = _dataset_cfg(cfg, 'train')
-    for key in _SPLIT_KEYS:
-        dataset.pop(key, None)
-    dataset.update(split='train', feature_root=train['feature_root'],
-                   videos=train.get('videos') if videos is None else videos)
+    dataset = _split_free(_dataset_cfg(cfg, 'test'), split='train',
+                          feature_root=train['feature_root'],
+                          videos=train.get('videos') if videos is None else videos)
     if videos is None and train.get('extract'):
         dataset['extract'] = train['extract']
     if videos is None and train.get('holdout'):
@@ -132,14 +137,11 @@ def calibrate(model, false_alarm_rate: float = 0.01, videos=None,
         raise DataError(f'{cfg.filename or "the config"}: no normal video to calibrate on')
     num_frames = {v: int(meta['num_frames'][v]) for v in records}
     scorers = _vad_metric_cfg(cfg).get('scorers', [dict(type='ExpandToFrames')])
-    _, stats, state = fit_pipeline(build_scorer_pipeline(list(scorers)), records, num_frames)
-    normal = {}
-    for video_id, video in state.items():
-        if len(video.streams) != 1:
-            raise ConfigError(f'the scorer pipeline ends with streams {sorted(video.streams)}; '
-                              'add a Fuse step to combine them into one score')
-        normal[video_id] = next(iter(video.streams.values()))[video.valid]
-    pooled = np.concatenate(list(normal.values()))
+    _, stats, result = fit_pipeline(build_scorer_pipeline(list(scorers)), records,
+                                    num_frames)
+    evaluated = result.evaluated()
+    pooled = np.concatenate([scores[evaluated[video_id]]
+                             for video_id, scores in result.frame_scores().items()])
     threshold = calibrate_threshold(pooled, false_alarm_rate)
     return dict(version=CALIBRATION_VERSION, threshold=threshold,
                 false_alarm_rate=float(false_alarm_rate),
@@ -299,11 +301,9 @@ def score_video(model, video: str, out_dir: Optional[str] = None,
         store_dir = osp.join(out_dir, 'features')
     try:
         video_id, store = parse_video(cfg, video, store_dir, parsing, annotation, progress)
-        dataset = _dataset_cfg(cfg, 'test')
-        for key in _SPLIT_KEYS:
-            dataset.pop(key, None)
-        dataset.update(split='test', feature_root=store_dir, videos=[video_id])
-        records, meta, _ = _run(model, cfg, dataset, 'scoring' if progress else '')
+        dataset = _split_free(_dataset_cfg(cfg, 'test'), split='test',
+                              feature_root=store_dir, videos=[video_id])
+        records, _, _ = _run(model, cfg, dataset, 'scoring' if progress else '')
         meta_video = store.meta(video_id)
         num_frames = int(meta_video['num_frames'])
         tracks = np.asarray(store.read(video_id, ['tracks'])['tracks'])
@@ -379,13 +379,3 @@ def write_outputs(result: dict, tracks: np.ndarray, labels: Sequence[str], out_d
             result['alarms'], float(result['calibration'].get('normal_median', 0.0)),
             fps=result['fps'], progress=progress)
     return files
-
-
-def score_videos(model, videos: List[str], out_dir: str, **kwargs) -> List[dict]:
-    """:func:`score_video` on several videos with one calibration."""
-    calibration = kwargs.pop('calibration', None)
-    if calibration is None:
-        calibration = calibrate(model, kwargs.pop('false_alarm_rate', 0.01),
-                                progress=kwargs.get('progress', True))
-    return [score_video(model, v, out_dir, calibration=copy.deepcopy(calibration), **kwargs)
-            for v in videos]

@@ -16,7 +16,8 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from .base import FrameScorer, ScorerPipeline, ScoreState, VideoScores, build_scorer_pipeline
+from .base import (FrameScorer, ScorerPipeline, ScoringResult, VideoScores,
+                   build_scorer_pipeline)
 from .fuse import Fuse
 from .normalize import Normalize
 
@@ -41,18 +42,23 @@ def _per_video(step):
     return step
 
 
+def _stats_step(fitted: Dict[str, Dict[str, float]]) -> Normalize:
+    """The ``Normalize(method='stats')`` step that replaces a fitted one."""
+    return Normalize(method='stats', scope='video', streams=sorted(fitted), stats=fitted)
+
+
 def fit_pipeline(pipeline: ScorerPipeline, records: Mapping[str, list],
                  num_frames: Mapping[str, int]) -> Tuple[ScorerPipeline, FittedStats,
-                                                         ScoreState]:
+                                                         ScoringResult]:
     """Fit ``pipeline``'s normalisation on the item records of normal videos.
 
     Returns:
-        The fitted pipeline, its statistics (JSON-ready) and its final state on these
-        videos (the frame scores a threshold is calibrated on).
+        The fitted pipeline, its statistics (JSON-ready) and what it gives on these
+        videos (the frame scores a threshold is calibrated on, and the raw ones).
     """
     steps = [pipeline.steps[0]]
     stats: FittedStats = {}
-    state = pipeline.steps[0](records, num_frames)
+    raw = state = pipeline.steps[0](records, num_frames)
     for index, step in enumerate(pipeline.steps[1:], start=1):
         if isinstance(step, Normalize) and step.method != 'stats':
             names = sorted({s for v in state.values() for s in v.streams}
@@ -64,11 +70,11 @@ def fit_pipeline(pipeline: ScorerPipeline, records: Mapping[str, list],
                 fitted[stream] = _stats_of(np.concatenate(parts) if parts else np.zeros(0),
                                            step.method)
             stats[str(index)] = fitted
-            step = Normalize(method='stats', scope='video', streams=names, stats=fitted)
+            step = _stats_step(fitted)
         step = _per_video(step)
         state = step(state, num_frames)
         steps.append(step)
-    return ScorerPipeline(steps), stats, state
+    return ScorerPipeline(steps), stats, ScoringResult(state, raw)
 
 
 def pipeline_from_stats(scorers: Sequence[dict], stats: FittedStats) -> ScorerPipeline:
@@ -81,8 +87,7 @@ def pipeline_from_stats(scorers: Sequence[dict], stats: FittedStats) -> ScorerPi
             if fitted is None:
                 raise ValueError(f'no fitted statistics for scorer step {index} '
                                  f'({type(step).__name__}); calibrate again')
-            step = Normalize(method='stats', scope='video', streams=sorted(fitted),
-                             stats=fitted)
+            step = _stats_step(fitted)
         steps.append(_per_video(step))
     return ScorerPipeline(steps)
 
